@@ -1,0 +1,149 @@
+// Builds the processor list from a GenerationConfig, in Hugging Face's order.
+//
+// Order source: transformers `GenerationMixin._get_logits_processor` (src/transformers/generation/utils.py,
+// v4.4x–4.5x): sequence_bias → repetition_penalty → no_repeat_ngram_size → bad_words_ids → min_length →
+// min_new_tokens → forced_bos_token_id → forced_eos_token_id → remove_invalid_values → suppress_tokens →
+// begin_suppress_tokens; then, only when sampling, the warpers temperature → top_k → top_p → min_p →
+// typical_p → epsilon_cutoff → eta_cutoff; and renormalize_logits last.
+// Additions HF does not have: `logit_bias` is folded into sequence_bias (one-token sequences), and the
+// OpenAI presence/frequency penalties run right after repetition_penalty.
+
+import type { GenerationConfig } from '../options/generation-options.js';
+import { noBadWords, sequenceBias, suppressTokens, suppressTokensAtBegin } from './bias.js';
+import { forcedBos, forcedEos, minLength, minNewTokens, removeInvalidValues } from './length.js';
+import { noRepeatNgram } from './no-repeat-ngram.js';
+import { presenceFrequencyPenalty, repetitionPenalty } from './penalties.js';
+import type { LogitsProcessor, ProcessorContext } from './types.js';
+import {
+  epsilonCutoff,
+  etaCutoff,
+  logitNormalization,
+  minP,
+  temperature,
+  topK,
+  topP,
+  typicalP,
+} from './warpers.js';
+
+/** One entry of the pipeline: the processor, its HF option name, and when it can change an argmax. */
+export interface PipelineStep {
+  /** The option that enabled it, e.g. `repetition_penalty`. */
+  readonly name: string;
+  readonly process: LogitsProcessor;
+  /** False when the step is known to leave the argmax unchanged at `ctx` (lets greedy skip the full read). */
+  readonly affectsArgmax: (ctx: ProcessorContext) => boolean;
+}
+
+/** The processors of one generation, in application order. */
+export interface LogitsPipeline {
+  readonly steps: readonly PipelineStep[];
+  /** Runs every step in order on one copy of `logits` (returned as is when there are no steps); `logits` is not mutated. */
+  apply(logits: Float32Array, ctx: ProcessorContext): Float32Array;
+  /** True when some step may change which token has the largest logit at `ctx`. */
+  affectsArgmax(ctx: ProcessorContext): boolean;
+}
+
+export interface PipelineSetup {
+  /** Whether the warpers (temperature … eta) apply: HF applies them only when sampling. */
+  sampling: boolean;
+  /** Prompt length, for begin_suppress_tokens' begin index. */
+  promptLength: number;
+  /** 1 for sampling; number of EOS ids + 1 (at least 2) for beam sampling, as HF does. */
+  minTokensToKeep: number;
+}
+
+const always = (): boolean => true;
+const never = (): boolean => false;
+
+/**
+ * Builds the pipeline for `config`. Each step is included only when its option changes something,
+ * as HF does (e.g. no temperature step for temperature 1).
+ *
+ * @example
+ * ```ts
+ * const pipe = buildLogitsPipeline(validateGenerationOptions({ do_sample: true, top_k: 2, temperature: 0.5 }),
+ *   { sampling: true, promptLength: 1, minTokensToKeep: 1 });
+ * pipe.steps.map((s) => s.name); // ['temperature', 'top_k']
+ * ```
+ */
+export function buildLogitsPipeline(config: GenerationConfig, setup: PipelineSetup): LogitsPipeline {
+  const steps: PipelineStep[] = [];
+  const add = (
+    name: string,
+    process: LogitsProcessor,
+    affectsArgmax: PipelineStep['affectsArgmax'],
+  ): void => {
+    steps.push({ name, process, affectsArgmax });
+  };
+  const eos = config.eos_token_id;
+  const generated = (ctx: ProcessorContext): number => ctx.inputIds.length - ctx.promptLength;
+
+  if (config.sequence_bias.length > 0) add('sequence_bias', sequenceBias(config.sequence_bias), always);
+  if (config.repetition_penalty !== 1)
+    add('repetition_penalty', repetitionPenalty(config.repetition_penalty), always);
+  if (config.presence_penalty !== 0 || config.frequency_penalty !== 0) {
+    add(
+      'presence_penalty/frequency_penalty',
+      presenceFrequencyPenalty(config.presence_penalty, config.frequency_penalty),
+      (ctx) => generated(ctx) > 0,
+    );
+  }
+  const n = config.no_repeat_ngram_size;
+  if (n > 0) add('no_repeat_ngram_size', noRepeatNgram(n), (ctx) => ctx.inputIds.length + 1 >= n);
+  if (config.bad_words_ids.length > 0) add('bad_words_ids', noBadWords(config.bad_words_ids, eos), always);
+  if (config.min_length > 0 && eos.length > 0) {
+    add('min_length', minLength(config.min_length, eos), (ctx) => ctx.inputIds.length < config.min_length);
+  }
+  if (config.min_new_tokens > 0 && eos.length > 0) {
+    add(
+      'min_new_tokens',
+      minNewTokens(config.min_new_tokens, eos),
+      (ctx) => generated(ctx) < config.min_new_tokens,
+    );
+  }
+  const bos = config.forced_bos_token_id;
+  if (bos !== undefined) add('forced_bos_token_id', forcedBos(bos), (ctx) => ctx.inputIds.length === 1);
+  if (config.forced_eos_token_id.length > 0) {
+    add(
+      'forced_eos_token_id',
+      forcedEos(config.forced_eos_token_id),
+      (ctx) => ctx.inputIds.length === ctx.maxLength - 1,
+    );
+  }
+  if (config.remove_invalid_values) add('remove_invalid_values', removeInvalidValues(), always);
+  if (config.suppress_tokens.length > 0)
+    add('suppress_tokens', suppressTokens(config.suppress_tokens), always);
+  if (config.begin_suppress_tokens.length > 0) {
+    const begin = setup.promptLength > 1 || bos === undefined ? setup.promptLength : setup.promptLength + 1;
+    add(
+      'begin_suppress_tokens',
+      suppressTokensAtBegin(config.begin_suppress_tokens, begin),
+      (ctx) => ctx.inputIds.length === begin,
+    );
+  }
+  if (setup.sampling) {
+    const keep = setup.minTokensToKeep;
+    if (config.temperature !== 1) add('temperature', temperature(config.temperature), never);
+    if (config.top_k !== 0) add('top_k', topK(config.top_k, keep), never);
+    if (config.top_p < 1) add('top_p', topP(config.top_p, keep), never);
+    if (config.min_p !== undefined) add('min_p', minP(config.min_p, keep), never);
+    if (config.typical_p < 1) add('typical_p', typicalP(config.typical_p, keep), never);
+    if (config.epsilon_cutoff > 0) add('epsilon_cutoff', epsilonCutoff(config.epsilon_cutoff, keep), never);
+    if (config.eta_cutoff > 0) add('eta_cutoff', etaCutoff(config.eta_cutoff, keep), never);
+  }
+  if (config.renormalize_logits) add('renormalize_logits', logitNormalization(), never);
+
+  return {
+    steps,
+    apply: (logits, ctx) => {
+      if (steps.length === 0) return logits;
+      let out: Float32Array = logits.slice();
+      for (const { process } of steps) {
+        if (process.inPlace) process.inPlace(out, ctx);
+        else out = process(out, ctx);
+      }
+      return out;
+    },
+    affectsArgmax: (ctx) => steps.some((step) => step.affectsArgmax(ctx)),
+  };
+}

@@ -1,0 +1,175 @@
+// Sampling warpers (HF's former LogitsWarpers), applied only when do_sample: temperature and the
+// truncation rules top-k, top-p, min-p, typical-p, epsilon and eta. Probabilities are computed in float64.
+// `minTokensToKeep` is 1 for sampling, and (number of EOS ids + 1) for beam sampling, as in HF.
+
+import { ascendingBand, logSumExp, softmax64, topkHost } from '../math.js';
+import { inPlaceProcessor, type LogitsProcessor } from './types.js';
+
+const NEG_INF = Number.NEGATIVE_INFINITY;
+
+/** Sets −Infinity where `keep[i]` is 0. */
+function mask(logits: Float32Array, keep: Uint8Array): void {
+  for (let i = 0; i < logits.length; i++) if (keep[i] === 0) logits[i] = NEG_INF;
+}
+
+/** Marks the first `minKeep` ids of `order` as kept. */
+function keepFirst(order: ArrayLike<number>, minKeep: number, keep: Uint8Array): void {
+  for (let r = 0; r < Math.min(minKeep, order.length); r++) keep[order[r]] = 1;
+}
+
+/** Marks the `minKeep` largest logits as kept (HF's min_tokens_to_keep). */
+function keepTop(logits: Float32Array, minKeep: number, keep: Uint8Array): void {
+  keepFirst(topkHost(logits, minKeep).indices, minKeep, keep);
+}
+
+/**
+ * Hugging Face `TemperatureLogitsWarper`: logits / t (t > 0).
+ *
+ * @example
+ * ```ts
+ * temperature(2)(new Float32Array([2, -4]), ctx); // Float32Array [1, -2]
+ * ```
+ */
+export function temperature(t: number): LogitsProcessor {
+  return inPlaceProcessor((logits) => {
+    for (let i = 0; i < logits.length; i++) logits[i] /= t;
+  });
+}
+
+/**
+ * Hugging Face `TopKLogitsWarper`: keeps every token whose logit is ≥ the k-th largest (so ties with the
+ * k-th are kept, as in HF); k is raised to `minTokensToKeep` and capped at the vocabulary size.
+ *
+ * @example
+ * ```ts
+ * topK(2)(new Float32Array([1, 3, 2, 0]), ctx); // Float32Array [-Infinity, 3, 2, -Infinity]
+ * ```
+ */
+export function topK(k: number, minTokensToKeep = 1): LogitsProcessor {
+  return inPlaceProcessor((logits) => {
+    const kk = Math.min(Math.max(k, minTokensToKeep), logits.length);
+    const threshold = topkHost(logits, kk).values[kk - 1];
+    for (let i = 0; i < logits.length; i++) if (logits[i] < threshold) logits[i] = NEG_INF;
+  });
+}
+
+/**
+ * Hugging Face `TopPLogitsWarper` (nucleus, Holtzman et al. 2019): sorts tokens by probability and keeps
+ * the smallest prefix whose mass reaches p — a token is kept iff the mass of the tokens before it is < p —
+ * and never fewer than `minTokensToKeep`. Equal logits are ordered by lower id first.
+ *
+ * @example
+ * ```ts
+ * // probabilities 0.5, 0.3, 0.2: p = 0.8 keeps the first two (0.5 < 0.8, 0.8 ≮ 0.8)
+ * topP(0.8)(new Float32Array([Math.log(0.5), Math.log(0.3), Math.log(0.2)]), ctx); // [.., .., -Infinity]
+ * ```
+ */
+export function topP(p: number, minTokensToKeep = 1): LogitsProcessor {
+  return inPlaceProcessor((logits) => {
+    // Work on the tokens still alive (after top_k that is k of them, not the whole vocabulary).
+    const alive: number[] = [];
+    for (let i = 0; i < logits.length; i++) if (logits[i] !== NEG_INF) alive.push(i);
+    const probs = softmax64(alive.map((i) => logits[i]));
+    // key = −logit (exact, unlike max − logit): ascending key is descending probability
+    const keys = new Float64Array(alive.length);
+    for (let j = 0; j < keys.length; j++) keys[j] = -logits[alive[j]];
+    const order = ascendingBand(keys, probs, p, minTokensToKeep);
+    const keep = new Uint8Array(logits.length);
+    let before = 0;
+    for (let r = 0; r < order.length && (before < p || r < minTokensToKeep); r++) {
+      keep[alive[order[r]]] = 1;
+      before += probs[order[r]];
+    }
+    mask(logits, keep);
+  });
+}
+
+/**
+ * Hugging Face `MinPLogitsWarper` (Nguyen et al. 2024): keeps tokens whose probability is ≥ minP × the
+ * top probability, never fewer than `minTokensToKeep`.
+ *
+ * @example
+ * ```ts
+ * // probabilities 0.6, 0.3, 0.1; min_p 0.2 → threshold 0.12 removes the last
+ * minP(0.2)(new Float32Array([Math.log(0.6), Math.log(0.3), Math.log(0.1)]), ctx)[2]; // -Infinity
+ * ```
+ */
+export function minP(minP: number, minTokensToKeep = 1): LogitsProcessor {
+  return inPlaceProcessor((logits) => {
+    // p_i ≥ minP · p_max  ⇔  exp(l_i − l_max) ≥ minP (the softmax denominator cancels)
+    let max = NEG_INF;
+    for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+    const keep = new Uint8Array(logits.length);
+    for (let i = 0; i < logits.length; i++) if (Math.exp(logits[i] - max) >= minP) keep[i] = 1;
+    keepTop(logits, minTokensToKeep, keep);
+    mask(logits, keep);
+  });
+}
+
+/**
+ * Hugging Face `TypicalLogitsWarper` (Meister et al. 2022): ranks tokens by |−log p − H| (H the entropy),
+ * most typical first, and keeps the smallest prefix of that ranking whose mass reaches `mass` (plus ties
+ * with its last member), never fewer than `minTokensToKeep`.
+ */
+export function typicalP(mass: number, minTokensToKeep = 1): LogitsProcessor {
+  return inPlaceProcessor((logits) => {
+    const lse = logSumExp(logits);
+    const probs = new Float64Array(logits.length);
+    let entropy = 0;
+    for (let i = 0; i < logits.length; i++) {
+      const lp = logits[i] - lse;
+      probs[i] = Math.exp(lp);
+      if (probs[i] > 0) entropy -= probs[i] * lp;
+    }
+    const shifted = new Float64Array(logits.length);
+    for (let i = 0; i < logits.length; i++) shifted[i] = Math.abs(-(logits[i] - lse) - entropy);
+    // most typical first (filtered tokens have shifted = +Infinity and come last)
+    const order = ascendingBand(shifted, probs, mass, minTokensToKeep);
+    let cumulative = 0;
+    let lastIndex = 0;
+    for (let r = 0; r < order.length; r++) {
+      cumulative += probs[order[r]];
+      if (cumulative < mass) lastIndex = r + 1;
+      else break;
+    }
+    lastIndex = Math.min(lastIndex, order.length - 1);
+    const threshold = shifted[order[lastIndex]];
+    const keep = new Uint8Array(logits.length);
+    for (let i = 0; i < logits.length; i++) if (!(shifted[i] > threshold)) keep[i] = 1;
+    keepFirst(order, minTokensToKeep, keep);
+    mask(logits, keep);
+  });
+}
+
+function cutoff(logits: Float32Array, probs: Float64Array, threshold: number, minTokensToKeep: number): void {
+  const keep = new Uint8Array(logits.length);
+  for (let i = 0; i < probs.length; i++) if (probs[i] >= threshold) keep[i] = 1;
+  keepTop(logits, minTokensToKeep, keep);
+  mask(logits, keep);
+}
+
+/** Hugging Face `EpsilonLogitsWarper` (Hewitt et al. 2022): removes tokens with probability < epsilon. */
+export function epsilonCutoff(epsilon: number, minTokensToKeep = 1): LogitsProcessor {
+  return inPlaceProcessor((logits) => cutoff(logits, softmax64(logits), epsilon, minTokensToKeep));
+}
+
+/**
+ * Hugging Face `EtaLogitsWarper` (Hewitt et al. 2022): removes tokens with probability below
+ * min(eta, √eta · exp(−entropy)).
+ */
+export function etaCutoff(eta: number, minTokensToKeep = 1): LogitsProcessor {
+  return inPlaceProcessor((logits) => {
+    const probs = softmax64(logits);
+    let entropy = 0;
+    for (const p of probs) if (p > 0) entropy -= p * Math.log(p);
+    cutoff(logits, probs, Math.min(eta, Math.sqrt(eta) * Math.exp(-entropy)), minTokensToKeep);
+  });
+}
+
+/** Hugging Face `LogitNormalization` (`renormalize_logits`): log-softmax of the processed scores. */
+export function logitNormalization(): LogitsProcessor {
+  return inPlaceProcessor((logits) => {
+    const lse = logSumExp(logits);
+    for (let i = 0; i < logits.length; i++) logits[i] -= lse;
+  });
+}

@@ -1,0 +1,71 @@
+// Token selection: multinomial sampling from float64 softmax via the CDF, and sampling without replacement
+// (beam sampling). Greedy selection is `argmax` in math.ts (ties → lowest id).
+
+import type { Rng } from './rng.js';
+
+/**
+ * Draws one id from softmax(logits), computed in float64: with e_i = exp(l_i − max), draws
+ * u = rng.nextFloat64() · Σe and returns the first i whose running sum Σ_{j≤i} e_j exceeds u.
+ * One PRNG draw per token, so the same seed and the same logits give the same id on every backend.
+ * Returns −1 when every logit is −Infinity.
+ *
+ * @example
+ * ```ts
+ * sampleFromLogits(new Float32Array([0, Math.log(3)]), createRng(1)); // 1 with probability 3/4
+ * ```
+ */
+export function sampleFromLogits(logits: ArrayLike<number>, rng: Rng): number {
+  const NEG = Number.NEGATIVE_INFINITY;
+  let max = NEG;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  if (max === NEG) return -1;
+  // Two passes recomputing exp instead of a weights array: no 400 KB allocation per step.
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) if (logits[i] !== NEG) total += Math.exp(logits[i] - max);
+  const target = rng.nextFloat64() * total;
+  let cumulative = 0;
+  let lastPositive = -1;
+  for (let i = 0; i < logits.length; i++) {
+    if (logits[i] === NEG) continue;
+    const w = Math.exp(logits[i] - max);
+    if (w <= 0) continue;
+    cumulative += w;
+    lastPositive = i;
+    if (cumulative > target) return i;
+  }
+  return lastPositive;
+}
+
+/** First index whose cumulative weight exceeds u·total; falls back to the last positive weight (rounding). */
+function drawIndex(weights: Float64Array, total: number, rng: Rng): number {
+  const target = rng.nextFloat64() * total;
+  let cumulative = 0;
+  let lastPositive = -1;
+  for (let i = 0; i < weights.length; i++) {
+    if (weights[i] <= 0) continue;
+    cumulative += weights[i];
+    lastPositive = i;
+    if (cumulative > target) return i;
+  }
+  return lastPositive;
+}
+
+/**
+ * Draws `k` distinct indices, each step proportional to the remaining weights (what `torch.multinomial`
+ * without replacement does). Stops early when fewer than `k` weights are positive.
+ */
+export function sampleWithoutReplacement(weights: Float64Array, k: number, rng: Rng): number[] {
+  const w = weights.slice();
+  let total = 0;
+  for (const v of w) total += v;
+  const picked: number[] = [];
+  while (picked.length < k && total > 0) {
+    const i = drawIndex(w, total, rng);
+    if (i < 0) break;
+    picked.push(i);
+    total -= w[i];
+    w[i] = 0;
+    if (total <= 0) total = w.reduce((a, b) => a + b, 0);
+  }
+  return picked;
+}

@@ -1,0 +1,134 @@
+// The processor list built from options: Hugging Face's order, and which steps are included.
+
+import { describe, expect, it } from 'vitest';
+import {
+  buildLogitsPipeline,
+  composeProcessors,
+  minNewTokens,
+  repetitionPenalty,
+  temperature,
+  topK,
+  topP,
+  validateGenerationOptions,
+} from '../src/index.js';
+
+describe('buildLogitsPipeline', () => {
+  it("follows HF _get_logits_processor's order with every option set", () => {
+    const config = validateGenerationOptions({
+      do_sample: true,
+      renormalize_logits: true,
+      eta_cutoff: 0.01,
+      epsilon_cutoff: 0.01,
+      typical_p: 0.9,
+      min_p: 0.05,
+      top_p: 0.9,
+      top_k: 40,
+      temperature: 0.7,
+      begin_suppress_tokens: [3],
+      suppress_tokens: [4],
+      remove_invalid_values: true,
+      forced_eos_token_id: 0,
+      forced_bos_token_id: 1,
+      min_new_tokens: 2,
+      min_length: 3,
+      bad_words_ids: [[5]],
+      no_repeat_ngram_size: 2,
+      frequency_penalty: 0.1,
+      repetition_penalty: 1.2,
+      logit_bias: { 6: 1 },
+      eos_token_id: 0,
+    });
+    const pipeline = buildLogitsPipeline(config, { sampling: true, promptLength: 4, minTokensToKeep: 1 });
+    expect(pipeline.steps.map((s) => s.name)).toEqual([
+      'sequence_bias',
+      'repetition_penalty',
+      'presence_penalty/frequency_penalty',
+      'no_repeat_ngram_size',
+      'bad_words_ids',
+      'min_length',
+      'min_new_tokens',
+      'forced_bos_token_id',
+      'forced_eos_token_id',
+      'remove_invalid_values',
+      'suppress_tokens',
+      'begin_suppress_tokens',
+      'temperature',
+      'top_k',
+      'top_p',
+      'min_p',
+      'typical_p',
+      'epsilon_cutoff',
+      'eta_cutoff',
+      'renormalize_logits',
+    ]);
+  });
+
+  it('leaves out no-op settings and the warpers when not sampling (HF defaults: top_k 50 only when sampling)', () => {
+    const greedy = buildLogitsPipeline(validateGenerationOptions({ temperature: 0.5, top_p: 0.5 }), {
+      sampling: false,
+      promptLength: 1,
+      minTokensToKeep: 1,
+    });
+    expect(greedy.steps).toEqual([]);
+    const sampled = buildLogitsPipeline(validateGenerationOptions({ do_sample: true }), {
+      sampling: true,
+      promptLength: 1,
+      minTokensToKeep: 1,
+    });
+    expect(sampled.steps.map((s) => s.name)).toEqual(['top_k']);
+    // min_new_tokens without any eos id does nothing, as in HF
+    const noEos = buildLogitsPipeline(validateGenerationOptions({ min_new_tokens: 3 }), {
+      sampling: false,
+      promptLength: 1,
+      minTokensToKeep: 1,
+    });
+    expect(noEos.steps).toEqual([]);
+  });
+
+  it('applies the steps in order: equals the hand-composed HF chain', () => {
+    const config = validateGenerationOptions({
+      do_sample: true,
+      repetition_penalty: 2,
+      temperature: 0.5,
+      top_k: 3,
+      top_p: 0.8,
+      min_new_tokens: 1,
+      eos_token_id: 0,
+    });
+    const pipeline = buildLogitsPipeline(config, { sampling: true, promptLength: 2, minTokensToKeep: 1 });
+    const logits = Float32Array.from([3, 1, 2, -1, 0.5]);
+    const ctx = { inputIds: [2, 3], promptLength: 2, maxLength: 10 };
+    const manual = composeProcessors(
+      repetitionPenalty(2),
+      minNewTokens(1, [0]),
+      temperature(0.5),
+      topK(3),
+      topP(0.8),
+    );
+    expect([...pipeline.apply(logits, ctx)]).toEqual([...manual(logits, ctx)]);
+    // by hand: penalty → [3, 1, 1, -2, 0.5]; eos banned → [-inf, 1, 1, -2, 0.5]; /0.5 → [-inf, 2, 2, -4, 1];
+    // top-3 keeps 2, 2, 1; softmax → [0.422, 0.422, 0.155]; top_p 0.8 keeps ids 1 and 2
+    const out = pipeline.apply(logits, ctx);
+    expect([...out].map((v) => (v === Number.NEGATIVE_INFINITY ? null : v))).toEqual([
+      null,
+      2,
+      2,
+      null,
+      null,
+    ]);
+  });
+
+  it('reports when a step can change the argmax (for the greedy fast path)', () => {
+    const config = validateGenerationOptions({ min_new_tokens: 2, eos_token_id: 0, presence_penalty: 1 });
+    const pipeline = buildLogitsPipeline(config, { sampling: false, promptLength: 3, minTokensToKeep: 1 });
+    expect(pipeline.affectsArgmax({ inputIds: [1, 2, 3], promptLength: 3, maxLength: 9 })).toBe(true);
+    expect(pipeline.affectsArgmax({ inputIds: [1, 2, 3, 4, 5], promptLength: 3, maxLength: 9 })).toBe(true);
+    const onlyMin = buildLogitsPipeline(validateGenerationOptions({ min_new_tokens: 2, eos_token_id: 0 }), {
+      sampling: false,
+      promptLength: 3,
+      minTokensToKeep: 1,
+    });
+    expect(onlyMin.affectsArgmax({ inputIds: [1, 2, 3, 4], promptLength: 3, maxLength: 9 })).toBe(true);
+    expect(onlyMin.affectsArgmax({ inputIds: [1, 2, 3, 4, 5], promptLength: 3, maxLength: 9 })).toBe(false);
+  });
+});
