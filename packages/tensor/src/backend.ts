@@ -1,0 +1,143 @@
+// The seam between ops and backends: a kernel is data (KernelSpec: a GPU.js source template plus a plain-TS
+// reference), and an Engine stores 2-D f32 buffers and runs specs over them. Ops never see GPU.js.
+
+import type { BackendName } from './types.js';
+
+/** Shapes the kernel source is specialised for: every buffer is a 2-D [rows, cols] matrix. */
+export interface KernelDims {
+  readonly inputs: readonly { readonly rows: number; readonly cols: number }[];
+  readonly out: { readonly rows: number; readonly cols: number };
+}
+
+/**
+ * How a GPU.js kernel source reads its inputs and finds its thread. Engines choose the physical layout:
+ * [cols, rows] outputs on cpu/webasm/webgpu, [cols, 1, rows] on the GL modes so that wide rows (50257 logits)
+ * land in square textures within maxTextureSize.
+ */
+export interface SourceContext {
+  /** Expression for element (row, col) of the input matrix `name`. */
+  at(name: string, row: string, col: string): string;
+  /** Expression for this thread's output row. */
+  readonly row: string;
+  /** Expression for this thread's output column. */
+  readonly col: string;
+  readonly mode: BackendName;
+}
+
+/** Arguments of a reference implementation: row-major host copies of the inputs and the output to fill. */
+export interface ReferenceArgs {
+  readonly inputs: readonly Float32Array[];
+  readonly scalars: readonly number[];
+  readonly dims: KernelDims;
+  readonly out: Float32Array;
+}
+
+/** A kernel as data: GPU.js source template + oracle. Compiled kernels are cached by name, key and dims. */
+export interface KernelSpec<P> {
+  readonly name: string;
+  /** Names of the matrix arguments, in order. */
+  inputNames(params: P): readonly string[];
+  /** Names of the scalar arguments that follow the matrices (runtime values, no recompilation). */
+  readonly scalarNames: readonly string[];
+  /** What besides the dims changes the source. */
+  key(params: P): string;
+  /** Body of the GPU.js kernel function (dims are baked in as literals). */
+  body(ctx: SourceContext, params: P, dims: KernelDims): string;
+  /** Upper bound of any loop whose bound is a runtime scalar (GL needs it). */
+  loopMax?(params: P, dims: KernelDims): number;
+  /** Plain TypeScript implementation: the oracle and the reference backend's code. */
+  reference(args: ReferenceArgs, params: P): void;
+  /**
+   * Names of matrix arguments bound as GPU.js kernel constants (after the regular inputs in `reference`):
+   * uploaded once per compiled kernel and resident there, instead of copied on every call (webasm).
+   */
+  constantNames?(params: P): readonly string[];
+  /**
+   * The kernel computes ONE row: the engine calls it per row of input 0 (a [1, K] slice) with this GPU.js
+   * output, whose first `dims.out.cols` values form the row. Keeps one compiled module per weight whatever R.
+   */
+  rowwise?(params: P, dims: KernelDims): number[];
+  /** A pure data movement (gather) that host-memory engines may run as its reference loop. */
+  readonly hostCopy?: boolean;
+}
+
+/** A [rows, cols] f32 buffer owned by an engine; its storage may still be in flight (async backends). */
+let nextBufferId = 1;
+
+export class DeviceBuffer {
+  readonly id = nextBufferId++;
+  /** GPU.js dims to present this buffer with, when not the engine's [rows, cols] default (packed weights). */
+  gpuDims: number[] | undefined;
+  storage: unknown;
+  pending: Promise<unknown> | undefined;
+  freed = false;
+  /** Kernel runs that captured this buffer and have not finished (async engines defer freeing until 0). */
+  users = 0;
+  /** free() was asked while the buffer was in use or in flight. */
+  freeRequested = false;
+
+  constructor(
+    readonly rows: number,
+    readonly cols: number,
+    storage: unknown,
+  ) {
+    if (storage instanceof Promise) {
+      this.pending = storage.then((value) => {
+        this.storage = value;
+        this.pending = undefined;
+        return value;
+      });
+      // a failed kernel surfaces at the read that needs it; do not crash the process as unhandled here
+      this.pending.catch(() => undefined);
+    } else {
+      this.storage = storage;
+    }
+  }
+
+  /** Bytes per stored element: 4 (f32), 2 (f16 halves) or 1 (int8) for compactly stored weights. */
+  elementBytes = 4;
+
+  get bytes(): number {
+    return this.rows * this.cols * this.elementBytes;
+  }
+
+  /** The storage once it exists. */
+  async resolve(): Promise<unknown> {
+    return this.pending ?? this.storage;
+  }
+}
+
+/** What a backend implementation provides; everything else (scopes, weights, caches) is shared. */
+export interface Engine {
+  readonly name: BackendName | 'reference';
+  upload(data: Float32Array, rows: number, cols: number): DeviceBuffer;
+  read(buffer: DeviceBuffer): Promise<Float32Array>;
+  free(buffer: DeviceBuffer): void;
+  run<P>(
+    spec: KernelSpec<P>,
+    params: P,
+    inputs: readonly DeviceBuffer[],
+    scalars: readonly number[],
+    rows: number,
+    cols: number,
+    constants?: readonly DeviceBuffer[],
+  ): DeviceBuffer;
+  /**
+   * A copy of a weight laid out for this engine's fast kernels, or undefined to keep the plain layout.
+   * `values` is [K, N] for in_out or [N, K] for out_in: f32 values, int8 integers (Int8Array, with `scales`,
+   * one per output feature) or IEEE half bit patterns (Uint16Array); the engine stores them compactly when
+   * it can, else as f32. It may move the returned buffers into a kernel's memory at their first kernel run.
+   */
+  packWeight?(
+    values: Float32Array | Int8Array | Uint16Array,
+    layout: 'in_out' | 'out_in',
+    K: number,
+    N: number,
+    scales?: Float32Array,
+  ): { data: DeviceBuffer; scales?: DeviceBuffer } | undefined;
+  /** A shared, read-only [rows, cols] buffer of zeros (never free it). */
+  zeros(rows: number, cols: number): DeviceBuffer;
+  /** The host array behind a buffer when the engine keeps buffers in host memory (cpu, webasm, reference). */
+  hostView(buffer: DeviceBuffer): Float32Array | undefined;
+  dispose(): void;
+}

@@ -1,0 +1,228 @@
+// Backend selection: probe what this environment offers, pick explicitly (option or GPT2JS_BACKEND) or
+// automatically in the order webgpu → webgl2 → headlessgl → webasm → cpu, and say why better ones were skipped.
+// An explicitly requested backend that is unavailable is a TensorError, never a silent fallback.
+
+import gpujs from 'gpu.js';
+import { HalfArray } from '../codegen/half-array.js';
+import { installWebasmCodegen } from '../codegen/index.js';
+import { TensorError } from '../errors.js';
+import type { Backend, BackendName, BackendReport } from '../types.js';
+import { BaseBackend } from './base.js';
+import { GpuJsEngine, type GpuJsEngineOptions } from './gpujs.js';
+
+/** Automatic order, best first. */
+export const AUTO_ORDER: readonly BackendName[] = ['webgpu', 'webgl2', 'headlessgl', 'webasm', 'cpu'];
+const ALL: readonly BackendName[] = ['webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'];
+
+/** Options of {@link createBackend}. */
+export interface CreateBackendOptions {
+  /** Default 'auto' (overridden by env GPT2JS_BACKEND). */
+  backend?: BackendName | 'auto';
+  /** webasm worker threads for threaded kernels, 1–64 (default: hardware concurrency). */
+  threads?: number;
+}
+
+interface Probe {
+  name: BackendName;
+  available: boolean;
+  reason: string;
+}
+
+const isNode = typeof process !== 'undefined' && !!process.versions?.node && typeof window === 'undefined';
+
+function env(name: string): string | undefined {
+  return typeof process !== 'undefined' ? process.env?.[name] : undefined;
+}
+
+async function probe(name: BackendName): Promise<Probe> {
+  const no = (reason: string): Probe => ({ name, available: false, reason });
+  const GPU = gpujs.GPU;
+  try {
+    switch (name) {
+      case 'webgpu': {
+        if (!GPU.isWebGPUSupported) {
+          return no(
+            isNode
+              ? 'no navigator.gpu in Node (WebGPU runs in browsers here)'
+              : 'navigator.gpu is missing (browser without WebGPU)',
+          );
+        }
+        if (!(await GPU.isWebGPUAvailable()))
+          return no('navigator.gpu exists but requestAdapter() returned no adapter');
+        return { name, available: true, reason: 'a WebGPU adapter answered' };
+      }
+      case 'webgl2':
+      case 'webgl': {
+        if (isNode) return no(`${name} needs a browser canvas; in Node use headlessgl`);
+        const ok = name === 'webgl2' ? GPU.isWebGL2Supported : GPU.isWebGLSupported;
+        return ok
+          ? { name, available: true, reason: `${name} context with float textures` }
+          : no(`no ${name} context with float textures`);
+      }
+      case 'headlessgl': {
+        if (!isNode) return no('headlessgl is Node-only');
+        if (!env('DISPLAY'))
+          return no(
+            'DISPLAY is not set (run under `xvfb-run -a`); gpu.js only uses headless-gl with a display',
+          );
+        if (!GPU.isHeadlessGLSupported)
+          return no(
+            "the optional 'gl' module did not load or could not create a context (rebuild gl, check libGL/X)",
+          );
+        return { name, available: true, reason: `headless-gl context on DISPLAY=${env('DISPLAY')}` };
+      }
+      case 'webasm':
+        return GPU.isWebAssemblySupported
+          ? { name, available: true, reason: 'WebAssembly available' }
+          : no('WebAssembly is not available in this environment');
+      case 'cpu':
+        return { name, available: true, reason: 'always available (GPU.js cpu mode, plain JavaScript)' };
+    }
+  } catch (error) {
+    return no(`probe failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * Which backends this environment offers, and why the others are not.
+ * @example
+ * ```ts
+ * for (const p of await probeBackends()) console.log(p.name, p.available, p.reason);
+ * ```
+ */
+export function probeBackends(): Promise<{ name: BackendName; available: boolean; reason: string }[]> {
+  return Promise.all(ALL.map(probe));
+}
+
+/** The codegen extension that makes webasm kernels fast; on an unknown gpu.js → stock gpu.js, with the reason. */
+function installCodegen(): { reason: string; compact?: GpuJsEngineOptions['compact'] } {
+  try {
+    const status = installWebasmCodegen(gpujs);
+    if (!status.installed) return { reason: `stock gpu.js code generation: ${status.reason}` };
+    const compact = compactStorage(status);
+    const storage = compact
+      ? `; weights stored compactly: int8 ${compact.int8 ? '1 byte' : '4 bytes'}, f16 ${compact.f16 ? '2 bytes' : '4 bytes'} per element`
+      : '; int8/f16 weights stored as f32 (4 bytes per element)';
+    return { reason: `fast code generation: ${status.reason}${storage}`, compact };
+  } catch (error) {
+    return {
+      reason: `stock gpu.js code generation (extension failed: ${error instanceof Error ? error.message : String(error)})`,
+    };
+  }
+}
+
+/** Which compact weight storages the installed extension reports (absent on builds without them). */
+function compactStorage(status: object): GpuJsEngineOptions['compact'] {
+  const reported = (status as { compactStorage?: { int8?: boolean; i8?: boolean; f16?: boolean } })
+    .compactStorage;
+  const int8 = reported?.int8 === true || reported?.i8 === true;
+  const f16 = reported?.f16 === true;
+  return int8 || f16 ? { int8, f16, HalfArray } : undefined;
+}
+
+/** Builds the backend and checks it computes one small kernel correctly. */
+async function instantiate(
+  name: BackendName,
+  probeReason: string,
+  skipped: BackendReport['skipped'],
+  options: CreateBackendOptions,
+): Promise<Backend> {
+  let reason = probeReason;
+  let compact: GpuJsEngineOptions['compact'];
+  if (name === 'webasm') {
+    const codegen = installCodegen();
+    reason = `${probeReason}; ${codegen.reason}`;
+    compact = codegen.compact;
+  }
+  const gpu = new gpujs.GPU({ mode: name });
+  const engine = new GpuJsEngine(name, gpu, { threads: options.threads, compact });
+  const backend = new BaseBackend(engine, name, { name, reason, skipped });
+  try {
+    const t = backend.tensor(Float32Array.of(1.5, -2, 3.25, 4), [2, 2]);
+    const values = await t.toArray();
+    t.dispose();
+    if (values[0] !== 1.5 || values[3] !== 4)
+      throw new Error(`round trip returned [${Array.from(values).join(', ')}]`);
+  } catch (error) {
+    backend.dispose();
+    throw error;
+  }
+  return backend;
+}
+
+/**
+ * Creates a backend: the one asked for (option, else env GPT2JS_BACKEND), or the best available.
+ * @throws TensorError 'backend_unavailable' when an explicitly requested backend cannot run here
+ * @example
+ * ```ts
+ * const backend = await createBackend(); // or { backend: 'webasm' }
+ * console.log(backend.report());
+ * ```
+ */
+export async function createBackend(options: CreateBackendOptions = {}): Promise<Backend> {
+  let requested = options.backend ?? 'auto';
+  const fromEnv = env('GPT2JS_BACKEND');
+  let source = 'options.backend';
+  if (requested === 'auto' && fromEnv) {
+    requested = fromEnv.trim() as BackendName | 'auto';
+    source = 'GPT2JS_BACKEND';
+  }
+  if (requested !== 'auto' && !ALL.includes(requested)) {
+    throw new TensorError(
+      'invalid_option',
+      `createBackend: ${source} must be one of auto, ${ALL.join(', ')}; got '${requested}'`,
+    );
+  }
+  if (
+    options.threads !== undefined &&
+    (!Number.isInteger(options.threads) || options.threads < 1 || options.threads > 64)
+  ) {
+    throw new TensorError(
+      'invalid_option',
+      `createBackend: threads must be an integer in [1, 64], got ${options.threads}`,
+    );
+  }
+  if (requested !== 'auto') {
+    const p = await probe(requested);
+    if (!p.available) {
+      throw new TensorError(
+        'backend_unavailable',
+        `createBackend: backend '${requested}' (from ${source}) is not available: ${p.reason}. Pick another one or use 'auto'`,
+      );
+    }
+    try {
+      return await instantiate(requested, `requested by ${source}; ${p.reason}`, [], options);
+    } catch (error) {
+      throw new TensorError(
+        'backend_unavailable',
+        `createBackend: backend '${requested}' (from ${source}) failed its self-check: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+  }
+  const skipped: BackendReport['skipped'] = [];
+  for (const name of AUTO_ORDER) {
+    const p = await probe(name);
+    if (!p.available) {
+      skipped.push({ name, reason: p.reason });
+      continue;
+    }
+    try {
+      return await instantiate(
+        name,
+        `best available in order ${AUTO_ORDER.join(' → ')}; ${p.reason}`,
+        skipped,
+        options,
+      );
+    } catch (error) {
+      skipped.push({
+        name,
+        reason: `failed its self-check: ${error instanceof Error ? error.message : String(error)}`,
+      });
+    }
+  }
+  throw new TensorError(
+    'backend_unavailable',
+    `createBackend: no backend works here: ${skipped.map((s) => `${s.name}: ${s.reason}`).join('; ')}`,
+  );
+}

@@ -1,0 +1,222 @@
+// Compact storage, load side: the WebAssembly that reads Int8Array (1 byte) and HalfArray (2 bytes)
+// regions laid out by compact-storage.ts and widens them to f32 inside the kernel.
+//
+//   int8, 4 lanes:  v128.load8x8_s (8 bytes → i16x8; the upper 4 are ignored, and every region is
+//                   followed by at least 16 pages of wasm memory, so the over-read never traps)
+//                   → i32x4.extend_low_i16x8_s → f32x4.convert_i32x4_s   (exact: every int8 is an f32)
+//   int8, scalar:   i32.load8_s → f32.convert_i32_s
+//   f16, 4 lanes:   v128.load16x4_s (sign-extended halves h), then t = (h << 13) & 0x8fffe000 (sign to
+//                   bit 31, exponent and mantissa to f32's low exponent bits); f = f32(t) · 2^112,
+//                   exact for normals and subnormals (the multiply rebiases the exponent and
+//                   normalises subnormals) and keeps ±0; a half with exponent 31 lands at
+//                   |f| ∈ [2^16, 2^17), where ORing 0x7f800000 gives exactly the f32 Inf/NaN with the
+//                   same sign and payload: f | ((|f| ≥ 2^16) & 0x7f800000). 7 SIMD ops per 4 halves.
+//                   A kernel-constant HalfArray checked at layout time to hold no exponent-31 pattern
+//                   skips the Inf/NaN step: load + 3 ops, as cheap as int8.
+//   f16, scalar:    i32.load16_u, then the same in i32/f32 (Inf/NaN through a select).
+// Gathers (lane-varying, non-contiguous indices) load each lane with the scalar byte/half load into
+// an i32x4 and widen the four together. gpu.js's emitter has no opcodes for these loads and extends,
+// so they are written as raw bytes through its `_push`.
+import { type CompactInfo, compactInfo } from './compact-storage.js';
+import type { AnyMethod, AstNode, WasmEmitter, WasmFunctionNode } from './gpujs-internals.js';
+
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+function raw(em: WasmEmitter, bytes: number[]): void {
+  if (typeof em._push !== 'function') {
+    throw new Error('gpu.js webasm emitter has no _push: compact int8/f16 storage needs gpu.js 2.24.1');
+  }
+  em._push(bytes);
+}
+
+/** A memory instruction: opcode bytes, then the memarg (log2 alignment hint, byte offset). */
+function memory(em: WasmEmitter, opcode: number[], align: number, offset: number): void {
+  raw(em, [...opcode, ...uleb(align), ...uleb(offset)]);
+}
+
+const I32_LOAD8_S = [0x2c];
+const I32_LOAD16_S = [0x2e];
+const I32_LOAD16_U = [0x2f];
+const V128_LOAD8X8_S = [0xfd, 0x01];
+const V128_LOAD16X4_S = [0xfd, 0x03];
+const I32X4_EXTEND_LOW_I16X8_S = [0xfd, 0xa7, 0x01];
+
+const F16_REBIAS = 2 ** 112;
+/** sign (bit 31) plus the 15 exponent/mantissa bits of a half shifted left by 13 */
+const F16_FIELDS = 0x8fffe000 | 0;
+const F32_INF = 0x7f800000;
+
+/** How one compact kind is addressed, loaded and widened to f32. */
+export interface ElementCodec {
+  /** stack: i32 element index → f32 */
+  scalar(node: WasmFunctionNode, offset: number): void;
+  /** stack: i32 element index of lane 0 → f32x4 of that element and the next three */
+  vector(node: WasmFunctionNode, offset: number): void;
+  /** `lanes`: a v128 local of four in-bounds i32 element indices; pushes their f32x4 */
+  gather(node: WasmFunctionNode, offset: number, lanes: number): void;
+}
+
+/** Per-lane scalar loads into an i32x4 (`load` takes the lane's element index on the stack). */
+function gatherI32(em: WasmEmitter, lanes: number, load: () => void): void {
+  em.localGet(lanes).i32x4ExtractLane(0);
+  load();
+  em.i32x4Splat();
+  for (let lane = 1; lane < 4; lane++) {
+    em.localGet(lanes).i32x4ExtractLane(lane);
+    load();
+    em.i32x4ReplaceLane(lane);
+  }
+}
+
+/** stack: i32 half bits (zero-extended) → f32 */
+function halfToFloat(em: WasmEmitter): void {
+  const h = em.addLocal('i32');
+  const m = em.addLocal('i32');
+  const t = em.addLocal('i32');
+  em.localSet(h);
+  em.localGet(h).i32Const(0x7fff).i32And().localTee(m).i32Const(13).i32Shl().localSet(t);
+  em.localGet(t).i32Const(0x7f800000).i32Or();
+  em.localGet(t).f32ReinterpretI32().f32Const(F16_REBIAS).f32Mul().i32ReinterpretF32();
+  em.localGet(m).i32Const(0x7bff).i32GtU();
+  em.select();
+  em.localGet(h).i32Const(0x8000).i32And().i32Const(16).i32Shl().i32Or();
+  em.f32ReinterpretI32();
+}
+
+/** stack: i32x4 of sign-extended half bits → f32x4; `finite`: the halves are known not to be Inf/NaN */
+function halfToFloatX4(em: WasmEmitter, finite: boolean): void {
+  em.i32Const(13).i32x4Shl().v128ConstI32x4(F16_FIELDS, F16_FIELDS, F16_FIELDS, F16_FIELDS).v128And();
+  em.v128ConstF32x4(F16_REBIAS, F16_REBIAS, F16_REBIAS, F16_REBIAS).f32x4Mul();
+  if (finite) return;
+  const f = em.addLocal('v128');
+  em.localTee(f);
+  em.localGet(f).f32x4Abs().v128ConstF32x4(65536, 65536, 65536, 65536).f32x4Ge();
+  em.v128ConstI32x4(F32_INF, F32_INF, F32_INF, F32_INF).v128And().v128Or();
+}
+
+const INT8: ElementCodec = {
+  scalar(node, offset) {
+    memory(node.em, I32_LOAD8_S, 0, offset);
+    node.em.f32ConvertI32S();
+  },
+  vector(node, offset) {
+    memory(node.em, V128_LOAD8X8_S, 0, offset);
+    raw(node.em, I32X4_EXTEND_LOW_I16X8_S);
+    node.em.f32x4ConvertI32x4S();
+  },
+  gather(node, offset, lanes) {
+    gatherI32(node.em, lanes, () => memory(node.em, I32_LOAD8_S, 0, offset));
+    node.em.f32x4ConvertI32x4S();
+  },
+};
+
+function halfCodec(finite: boolean): ElementCodec {
+  return {
+    scalar(node, offset) {
+      node.em.i32Const(1).i32Shl();
+      memory(node.em, I32_LOAD16_U, 1, offset);
+      halfToFloat(node.em);
+    },
+    vector(node, offset) {
+      node.em.i32Const(1).i32Shl();
+      memory(node.em, V128_LOAD16X4_S, 1, offset);
+      halfToFloatX4(node.em, finite);
+    },
+    gather(node, offset, lanes) {
+      gatherI32(node.em, lanes, () => {
+        node.em.i32Const(1).i32Shl();
+        memory(node.em, I32_LOAD16_S, 1, offset);
+      });
+      halfToFloatX4(node.em, finite);
+    },
+  };
+}
+
+const HALF = halfCodec(false);
+const FINITE_HALF = halfCodec(true);
+
+/** The codec of a compact region. */
+export function codecOf(info: CompactInfo): ElementCodec {
+  if (info.kind === 'i8') return INT8;
+  return info.finite ? FINITE_HALF : HALF;
+}
+
+/**
+ * Stock's lane-varying gather index (x + dx·(y + dy·z) in i32x4, clamped into [0, elements − 1])
+ * for a compact region, then the codec's gather; mirrors gpu.js 2.24.1's `vGather`.
+ */
+export function emitCompactGather(
+  node: WasmFunctionNode,
+  offset: number,
+  dims: readonly number[],
+  info: CompactInfo,
+  xProperty: AstNode,
+  yProperty: AstNode | null,
+  zProperty: AstNode | null,
+): 'vf32' {
+  const em = node.em;
+  node.vEmitIndex(xProperty);
+  if (yProperty) {
+    node.vEmitIndex(yProperty);
+    const d = dims[0];
+    em.v128ConstI32x4(d, d, d, d).i32x4Mul().i32x4Add();
+  }
+  if (zProperty) {
+    node.vEmitIndex(zProperty);
+    const d = dims[0] * dims[1];
+    em.v128ConstI32x4(d, d, d, d).i32x4Mul().i32x4Add();
+  }
+  node.vZero();
+  em.i32x4MaxS();
+  const max = info.elements - 1;
+  em.v128ConstI32x4(max, max, max, max).i32x4MinS();
+  const lanes = em.addLocal('v128');
+  em.localSet(lanes);
+  codecOf(info).gather(node, offset, lanes);
+  return 'vf32';
+}
+
+/**
+ * Builds the `emitFlatLoad` override: scalar reads (the scalar kernel, and lane-uniform reads in the
+ * SIMD kernel) of compact regions, with stock's index formula and its clamp under a live SIMD mask.
+ */
+export function makeCompactFlatLoad(original: AnyMethod): AnyMethod {
+  return function emitFlatLoad(
+    this: WasmFunctionNode,
+    table: string,
+    name: string,
+    xProperty: AstNode,
+    yProperty: AstNode | null,
+    zProperty: AstNode | null,
+    mNode: AstNode,
+  ): unknown {
+    const record = this.assembler?.layout[table]?.[name];
+    const info = compactInfo(record);
+    if (!record || !info) return original.call(this, table, name, xProperty, yProperty, zProperty, mNode);
+    const em = this.em;
+    this.emitIndex(xProperty);
+    if (yProperty) {
+      this.emitIndex(yProperty);
+      em.i32Const(record.dims[0]).i32Mul().i32Add();
+    }
+    if (zProperty) {
+      this.emitIndex(zProperty);
+      em.i32Const(record.dims[0] * record.dims[1])
+        .i32Mul()
+        .i32Add();
+    }
+    if (this.vec && this.vMaskDepth > 0) this.emitClampScalarIndex(info.elements - 1);
+    codecOf(info).scalar(this, record.offset);
+    return 'f32';
+  };
+}

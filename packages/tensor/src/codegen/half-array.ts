@@ -1,0 +1,81 @@
+// IEEE binary16 ("half") weights for gpu.js webasm kernels: `HalfArray` is a Uint16Array of half bit
+// patterns that the compact-storage extension keeps at 2 bytes per element in WebAssembly memory and
+// widens to f32 inside the kernel. A subclass, not a flag, so the tag survives what gpu.js does to
+// arrays on the way in (`slice`/`subarray` in pipeline argument snapshots keep the species).
+//
+// Conversion is exact: every half is representable in f32. ±0, subnormals (as their exact values),
+// ±Infinity and NaN (bit pattern widened: sign, quiet bit and payload kept) all convert.
+
+/**
+ * A Uint16Array holding IEEE half-precision bit patterns. Pass it (usually inside a gpu.js `Input`
+ * with the kernel's dims) as a kernel constant, a pipeline literal or an argument: with the
+ * compact-storage extension installed (`installWebasmCodegen(gpujs).compactStorage.f16`) the kernel
+ * reads the decoded f32 values from 2-byte storage. Without it, stock gpu.js would read the raw bit
+ * patterns as numbers: pass {@link decodeHalfArray}'s Float32Array instead.
+ *
+ * @example
+ * ```ts
+ * const bits = HalfArray.fromBits(toHalfArray(weights)); // a view, no copy
+ * const w = new gpujs.Input(bits, [4, K, N / 4]);
+ * ```
+ */
+export class HalfArray extends Uint16Array {
+  /** A HalfArray view over the same memory as `bits` (no copy). */
+  static fromBits(bits: Uint16Array): HalfArray {
+    return new HalfArray(bits.buffer as ArrayBuffer, bits.byteOffset, bits.length);
+  }
+}
+
+let table: Uint32Array | null = null;
+
+/** The f32 bit patterns of all 65,536 halves, built once on first use (256 KiB). */
+function halfTable(): Uint32Array {
+  if (table) return table;
+  const bits = new Uint32Array(65536);
+  for (let h = 0; h < 65536; h++) {
+    const sign = (h & 0x8000) << 16;
+    const exponent = (h >>> 10) & 0x1f;
+    const mantissa = h & 0x3ff;
+    if (exponent === 0x1f) {
+      bits[h] = sign | 0x7f800000 | (mantissa << 13);
+    } else if (exponent !== 0) {
+      bits[h] = sign | ((exponent + 112) << 23) | (mantissa << 13);
+    } else if (mantissa === 0) {
+      bits[h] = sign;
+    } else {
+      // subnormal half m·2^-24: normalise into an f32 (always normal there)
+      let e = 113;
+      let m = mantissa;
+      while ((m & 0x400) === 0) {
+        m <<= 1;
+        e--;
+      }
+      bits[h] = sign | (e << 23) | ((m & 0x3ff) << 13);
+    }
+  }
+  table = bits;
+  return table;
+}
+
+/**
+ * The exact f32 values of half bit patterns, for backends and gpu.js builds without compact f16
+ * storage.
+ * @example
+ * ```ts
+ * const status = installWebasmCodegen(gpujs);
+ * const w = status.compactStorage.f16 ? HalfArray.fromBits(bits) : decodeHalfArray(bits);
+ * ```
+ */
+export function decodeHalfArray(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  decodeHalfInto(bits, out);
+  return out;
+}
+
+/** Writes the f32 values of `bits` into the first `bits.length` elements of `target`. */
+export function decodeHalfInto(bits: Uint16Array, target: Float32Array): void {
+  const values = halfTable();
+  // through an integer view: a JS number would quiet signalling NaN payloads
+  const out = new Uint32Array(target.buffer, target.byteOffset, bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = values[bits[i]];
+}

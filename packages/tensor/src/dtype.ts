@@ -1,0 +1,147 @@
+// Host-side weight conversions: f32 → IEEE half (round to nearest even) and int8 with per-output-column scales.
+//
+// Error bounds (stated in the README and checked by the conformance suite):
+//   f16:  each weight has relative error ≤ 2^-11; a dot product over K terms is off by ≤ 2^-11 · Σ|x·w|,
+//         in practice ≤ 1e-3 of the result magnitude.
+//   int8: symmetric, scale_n = max_k |w[k,n]| / 127; each weight is off by ≤ scale_n / 2, so a dot product is off by
+//         ≤ scale_n / 2 · Σ|x|; on Gaussian data the result is within ~1 % of the magnitude.
+
+const f32 = new Float32Array(1);
+const u32 = new Uint32Array(f32.buffer);
+
+/** Bits of the IEEE half nearest to `value` (round to nearest even; overflow → ±Infinity; NaN kept). */
+export function toHalfBits(value: number): number {
+  f32[0] = value;
+  const x = u32[0];
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  const e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >>> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const halfway = 1 << (shift - 1);
+    if (rem > halfway || (rem === halfway && (half & 1) === 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >>> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && (half & 1) === 1)) half++;
+  return sign | half;
+}
+
+/** The f32 value of IEEE half `bits`. */
+export function fromHalfBits(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? Number.NaN : sign * Number.POSITIVE_INFINITY;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/** `data` rounded to half precision (values stay f32, exactly representable as halves). */
+export function roundToHalf(data: Float32Array): Float32Array {
+  const out = new Float32Array(data.length);
+  const table = halfValues();
+  for (let i = 0; i < data.length; i++) out[i] = table[toHalfBits(data[i])];
+  return out;
+}
+
+let halfTable: Float32Array | undefined;
+
+/** f32 value of every half bit pattern (256 KB, built on first use). */
+export function halfValues(): Float32Array {
+  if (!halfTable) {
+    halfTable = new Float32Array(0x10000);
+    for (let h = 0; h < 0x10000; h++) halfTable[h] = fromHalfBits(h);
+  }
+  return halfTable;
+}
+
+/** The f32 values of half bit patterns. */
+export function halfToFloat(bits: Uint16Array): Float32Array {
+  const table = halfValues();
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = table[bits[i]];
+  return out;
+}
+
+/** Half bits of every element. */
+export function toHalfArray(data: Float32Array): Uint16Array {
+  const out = new Uint16Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = toHalfBits(data[i]);
+  return out;
+}
+
+/** Symmetric int8 quantisation of a row-major [rows, cols] matrix with one scale per output feature. */
+export interface Int8Quantized {
+  /** Integers in [-127, 127], same layout as the input. */
+  q: Int8Array;
+  /** One scale per output feature (max |w| / 127; 1 for an all-zero feature). */
+  scales: Float32Array;
+}
+
+/**
+ * Quantises `data` ([rows, cols], row-major). `outputAxis` says which axis holds the output features:
+ * 1 for HF Conv1D [in, out] (per column), 0 for [out, in] (per row, e.g. wte as the LM head).
+ */
+export function quantizeInt8(
+  data: Float32Array,
+  rows: number,
+  cols: number,
+  outputAxis: 0 | 1,
+): Int8Quantized {
+  const n = outputAxis === 1 ? cols : rows;
+  const maxAbs = new Float32Array(n);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    if (outputAxis === 1) {
+      for (let c = 0; c < cols; c++) {
+        const a = Math.abs(data[base + c]);
+        if (a > maxAbs[c]) maxAbs[c] = a;
+      }
+    } else {
+      let m = 0;
+      for (let c = 0; c < cols; c++) m = Math.max(m, Math.abs(data[base + c]));
+      maxAbs[r] = m;
+    }
+  }
+  const scales = new Float32Array(n);
+  const inverse = new Float64Array(n);
+  for (let o = 0; o < n; o++) {
+    scales[o] = maxAbs[o] > 0 ? maxAbs[o] / 127 : 1;
+    inverse[o] = 1 / scales[o];
+  }
+  const q = new Int8Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    for (let c = 0; c < cols; c++) {
+      // Math.round of a value within ±127.5 (max|w|/scale = 127 up to rounding) never leaves int8
+      const v = Math.round(data[base + c] * inverse[outputAxis === 1 ? c : r]);
+      q[base + c] = Math.min(127, Math.max(v, -127));
+    }
+  }
+  return { q, scales };
+}
+
+/** The f32 values an int8 quantisation stands for (the oracle for int8 kernels). */
+export function dequantizeInt8(
+  quant: Int8Quantized,
+  rows: number,
+  cols: number,
+  outputAxis: 0 | 1,
+): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) {
+    for (let c = 0; c < cols; c++) {
+      out[r * cols + c] = quant.q[r * cols + c] * quant.scales[outputAxis === 1 ? c : r];
+    }
+  }
+  return out;
+}

@@ -1,0 +1,145 @@
+// Row statistics in two stages, shared by softmax and layerNorm. A GL fragment shader may run at most
+// 65536 loop iterations in total (measured on headless-gl/llvmpipe: the excess is silently skipped), so no
+// thread walks more than SEGMENT columns twice: stage 1 reduces segments, stage 2 combines them.
+//
+//   x: [R, C] → partial: [R, 2S] (S = ⌈C / SEGMENT⌉) → stats: [R, 2]
+//   softmax:   partial (max_s, Σ_s exp(x − max_s)) → (max, Σ exp(x − max))
+//   layerNorm: partial (mean_s, M2_s)              → (mean, 1/√(M2/C + eps))   (Chan et al. pairwise combine)
+
+import type { DeviceBuffer, KernelSpec } from '../backend.js';
+import type { BaseBackend } from '../backends/base.js';
+
+export const SEGMENT = 8192;
+
+export type StatsKind = 'softmax' | 'layernorm';
+
+const segments = (C: number) => Math.ceil(C / SEGMENT);
+
+/** Stage 1: segment s of row r → cols 2s, 2s+1. */
+export const rowStatsPartialSpec: KernelSpec<StatsKind> = {
+  name: 'row_stats_partial',
+  inputNames: () => ['x'],
+  scalarNames: [],
+  key: (kind) => kind,
+  body(c, kind, dims) {
+    const C = dims.inputs[0].cols;
+    const seg = Math.min(C, SEGMENT);
+    const head = [
+      `const r = ${c.row};`,
+      `const s = Math.floor((${c.col} + 0.5) / 2.0);`,
+      `const which = ${c.col} - s * 2;`,
+      `const start = s * ${seg};`,
+      `const n = Math.min(${seg}.0, ${C}.0 - start);`,
+    ];
+    if (kind === 'softmax') {
+      return [
+        ...head,
+        `let m = ${c.at('x', 'r', 'start')};`,
+        `for (let t = 1; t < ${seg}; t++) { if (t < n) { m = Math.max(m, ${c.at('x', 'r', 'start + t')}); } }`,
+        'if (which == 0) { return m; }',
+        'let z = 0.0;',
+        `for (let t = 0; t < ${seg}; t++) { if (t < n) { z += Math.exp(${c.at('x', 'r', 'start + t')} - m); } }`,
+        'return z;',
+      ].join('\n');
+    }
+    return [
+      ...head,
+      'let mean = 0.0;',
+      `for (let t = 0; t < ${seg}; t++) { if (t < n) { mean += ${c.at('x', 'r', 'start + t')}; } }`,
+      'mean = mean / n;',
+      'if (which == 0) { return mean; }',
+      'let m2 = 0.0;',
+      `for (let t = 0; t < ${seg}; t++) { if (t < n) { const d = ${c.at('x', 'r', 'start + t')} - mean; m2 += d * d; } }`,
+      'return m2;',
+    ].join('\n');
+  },
+  reference(args, kind) {
+    const x = args.inputs[0];
+    const C = args.dims.inputs[0].cols;
+    const S = segments(C);
+    for (let r = 0; r < args.dims.out.rows; r++) {
+      for (let s = 0; s < S; s++) {
+        const start = s * SEGMENT;
+        const end = Math.min(C, start + SEGMENT);
+        let a = 0;
+        let b = 0;
+        if (kind === 'softmax') {
+          a = x[r * C + start];
+          for (let i = start + 1; i < end; i++) a = Math.max(a, x[r * C + i]);
+          for (let i = start; i < end; i++) b += Math.exp(x[r * C + i] - a);
+        } else {
+          for (let i = start; i < end; i++) a += x[r * C + i];
+          a /= end - start;
+          for (let i = start; i < end; i++) b += (x[r * C + i] - a) ** 2;
+        }
+        args.out[r * 2 * S + 2 * s] = a;
+        args.out[r * 2 * S + 2 * s + 1] = b;
+      }
+    }
+  },
+};
+
+/** Stage 2: combine S segments. params: kind and the row width C. Scalar eps (layerNorm only; 0 for softmax). */
+export const rowStatsCombineSpec: KernelSpec<{ kind: StatsKind; C: number }> = {
+  name: 'row_stats_combine',
+  inputNames: () => ['p'],
+  scalarNames: ['eps'],
+  key: (q) => `${q.kind}.${q.C}`,
+  body(c, q) {
+    const S = segments(q.C);
+    const last = q.C - (S - 1) * SEGMENT;
+    const n = (s: string) => `(${s} < ${S - 1} ? ${Math.min(q.C, SEGMENT)}.0 : ${last}.0)`;
+    if (q.kind === 'softmax') {
+      return [
+        `const r = ${c.row};`,
+        `let m = ${c.at('p', 'r', '0')};`,
+        `for (let s = 1; s < ${S}; s++) { m = Math.max(m, ${c.at('p', 'r', 's * 2')}); }`,
+        `if (${c.col} == 0) { return m; }`,
+        'let z = 0.0;',
+        `for (let s = 0; s < ${S}; s++) { z += ${c.at('p', 'r', 's * 2 + 1')} * Math.exp(${c.at('p', 'r', 's * 2')} - m); }`,
+        'return z;',
+      ].join('\n');
+    }
+    return [
+      `const r = ${c.row};`,
+      'let mean = 0.0;',
+      `for (let s = 0; s < ${S}; s++) { mean += ${c.at('p', 'r', 's * 2')} * ${n('s')}; }`,
+      `mean = mean / ${q.C}.0;`,
+      `if (${c.col} == 0) { return mean; }`,
+      'let m2 = 0.0;',
+      `for (let s = 0; s < ${S}; s++) { const d = ${c.at('p', 'r', 's * 2')} - mean; m2 += ${c.at('p', 'r', 's * 2 + 1')} + d * d * ${n('s')}; }`,
+      `return 1.0 / Math.sqrt(m2 / ${q.C}.0 + eps);`,
+    ].join('\n');
+  },
+  reference(args, q) {
+    const p = args.inputs[0];
+    const [eps] = args.scalars;
+    const S = segments(q.C);
+    for (let r = 0; r < args.dims.out.rows; r++) {
+      const n = (s: number) => Math.min(q.C, (s + 1) * SEGMENT) - s * SEGMENT;
+      let a = 0;
+      let b = 0;
+      if (q.kind === 'softmax') {
+        a = p[r * 2 * S];
+        for (let s = 1; s < S; s++) a = Math.max(a, p[r * 2 * S + 2 * s]);
+        for (let s = 0; s < S; s++) b += p[r * 2 * S + 2 * s + 1] * Math.exp(p[r * 2 * S + 2 * s] - a);
+      } else {
+        for (let s = 0; s < S; s++) a += p[r * 2 * S + 2 * s] * n(s);
+        a /= q.C;
+        for (let s = 0; s < S; s++) b += p[r * 2 * S + 2 * s + 1] + (p[r * 2 * S + 2 * s] - a) ** 2 * n(s);
+        b = 1 / Math.sqrt(b / q.C + eps);
+      }
+      args.out[r * 2] = a;
+      args.out[r * 2 + 1] = b;
+    }
+  },
+};
+
+/** [R, 2] statistics of x [R, C]; the caller frees the returned buffer. */
+export function rowStats(owner: BaseBackend, x: DeviceBuffer, kind: StatsKind, eps: number): DeviceBuffer {
+  const S = segments(x.cols);
+  const partial = owner.engine.run(rowStatsPartialSpec, kind, [x], [], x.rows, 2 * S);
+  const stats = owner.engine.run(rowStatsCombineSpec, { kind, C: x.cols }, [partial], [eps], x.rows, 2);
+  owner.engine.free(partial);
+  return stats;
+}

@@ -1,0 +1,349 @@
+// The kernel conformance suite: every op on random inputs of GPT-2 shapes and awkward shapes (1, 3, 97, 769),
+// checked against the plain-TypeScript reference backend. Exported so vitest (Node) and a browser page run the
+// same cases on every backend.
+//
+// Bounds, relative to the magnitude (max |reference|) of the result:
+//   f32 1e-4; f16 weights 2e-3 against the f32 result; int8 weights 2e-2 against the f32 result.
+// Quantised kernels must also match the reference run on the same quantised weights within 1e-4.
+
+import { createReferenceBackend } from '../backends/reference.js';
+import { add } from '../ops/add.js';
+import { attention } from '../ops/attention.js';
+import { embedding } from '../ops/embedding.js';
+import { geluNew } from '../ops/gelu-new.js';
+import { layerNorm } from '../ops/layer-norm.js';
+import { linear } from '../ops/linear.js';
+import { softmax } from '../ops/softmax.js';
+import { takeRows } from '../ops/take-rows.js';
+import { argmax, topk } from '../ops/top-k.js';
+import type { Backend, Tensor, Weight, WeightDType } from '../types.js';
+import { expectClose, expectEqual, randomArray, seededRandom } from './compare.js';
+
+export const F32_TOLERANCE = 1e-4;
+export const F16_TOLERANCE = 2e-3;
+export const INT8_TOLERANCE = 2e-2;
+
+/** One conformance check; `run` throws an Error describing the first mismatch. */
+export interface ConformanceCase {
+  readonly name: string;
+  /** Large GPT-2 shapes (768×50257): run once per backend, skippable for quick runs. */
+  readonly big: boolean;
+  run(backend: Backend, reference: Backend): Promise<void>;
+}
+
+const read = (t: Tensor) => t.toArray();
+
+async function both<T>(backend: Backend, reference: Backend, fn: (b: Backend) => T): Promise<[T, T]> {
+  return [fn(backend), fn(reference)];
+}
+
+function linearCase(
+  R: number,
+  K: number,
+  N: number,
+  layout: 'in_out' | 'out_in',
+  dtype: WeightDType,
+  bias: boolean,
+  gelu: boolean,
+  big = false,
+): ConformanceCase {
+  return {
+    name: `linear ${R}×${K}·${layout === 'in_out' ? `${K}×${N}` : `(${N}×${K})ᵀ`} ${dtype}${bias ? ' +bias' : ''}${gelu ? ' gelu' : ''}`,
+    big,
+    async run(backend, reference) {
+      const rnd = seededRandom(R * 7919 + K * 31 + N);
+      const x = randomArray(rnd, R * K);
+      const w = randomArray(rnd, K * N, 1 / Math.sqrt(K));
+      const b = randomArray(rnd, N, 0.5);
+      const shape: [number, number] = layout === 'in_out' ? [K, N] : [N, K];
+      const options = gelu ? { activation: 'gelu_new' as const } : {};
+      const weights: Weight[] = [];
+      const make = (be: Backend, d: WeightDType) => {
+        const weight = be.weight(w, shape, { layout, dtype: d });
+        weights.push(weight);
+        return weight;
+      };
+      try {
+        const [got, want] = await both(backend, reference, (be) =>
+          linear(be.tensor(x, [R, K]), make(be, dtype), bias ? be.tensor(b, [N]) : undefined, options),
+        );
+        expectClose(this.name, await read(got), await read(want), F32_TOLERANCE);
+        if (dtype !== 'f32') {
+          const exact = linear(
+            reference.tensor(x, [R, K]),
+            make(reference, 'f32'),
+            bias ? reference.tensor(b, [N]) : undefined,
+            options,
+          );
+          expectClose(
+            `${this.name} vs f32`,
+            await read(got),
+            await read(exact),
+            dtype === 'f16' ? F16_TOLERANCE : INT8_TOLERANCE,
+          );
+        }
+      } finally {
+        for (const weight of weights) weight.dispose();
+      }
+    },
+  };
+}
+
+function elementwiseCases(R: number, C: number): ConformanceCase[] {
+  const seed = R * 1009 + C;
+  const inputs = () => {
+    const rnd = seededRandom(seed);
+    return {
+      a: randomArray(rnd, R * C, 4),
+      b: randomArray(rnd, R * C, 4),
+      g: randomArray(rnd, C),
+      beta: randomArray(rnd, C),
+    };
+  };
+  const unary = (
+    name: string,
+    fn: (be: Backend, v: ReturnType<typeof inputs>) => Tensor,
+  ): ConformanceCase => ({
+    name: `${name} [${R}, ${C}]`,
+    big: false,
+    async run(backend, reference) {
+      const v = inputs();
+      const [got, want] = await both(backend, reference, (be) => fn(be, v));
+      expectClose(this.name, await read(got), await read(want), F32_TOLERANCE);
+    },
+  });
+  return [
+    unary('add', (be, v) => add(be.tensor(v.a, [R, C]), be.tensor(v.b, [R, C]))),
+    unary('geluNew', (be, v) => geluNew(be.tensor(v.a, [R, C]))),
+    unary('layerNorm', (be, v) =>
+      layerNorm(be.tensor(v.a, [R, C]), be.tensor(v.g, [C]), be.tensor(v.beta, [C]), 1e-5),
+    ),
+    unary('softmax', (be, v) => softmax(be.tensor(v.a, [R, C]))),
+    unary('takeRows', (be, v) => takeRows(be.tensor(v.a, [R, C]), [R - 1, 0, Math.floor(R / 2), R - 1])),
+  ];
+}
+
+function embeddingCase(V: number, C: number, P: number, dtype: WeightDType): ConformanceCase {
+  return {
+    name: `embedding V=${V} C=${C} P=${P} ${dtype}`,
+    big: false,
+    async run(backend, reference) {
+      const rnd = seededRandom(V + C + P);
+      const wte = randomArray(rnd, V * C);
+      const wpe = randomArray(rnd, P * C);
+      const ids = Int32Array.from({ length: 5 }, (_, i) => (i * 7919) % V);
+      ids[4] = V - 1;
+      const pos = Int32Array.from({ length: 5 }, (_, i) => (i * 3) % P);
+      const weights = [backend, reference].map((be) => be.weight(wte, [V, C], { layout: 'out_in', dtype }));
+      const [got, want] = [backend, reference].map((be, i) =>
+        embedding(weights[i], be.tensor(wpe, [P, C]), ids, pos),
+      );
+      const g = await read(got);
+      for (const weight of weights) weight.dispose();
+      expectClose(this.name, g, await read(want), F32_TOLERANCE);
+      if (dtype === 'f32') {
+        const hand = new Float32Array(5 * C);
+        for (let r = 0; r < 5; r++)
+          for (let c = 0; c < C; c++) hand[r * C + c] = wte[ids[r] * C + c] + wpe[pos[r] * C + c];
+        expectClose(`${this.name} (hand-computed)`, g, hand, 1e-6);
+      }
+    },
+  };
+}
+
+function attentionCase(
+  B: number,
+  nH: number,
+  hd: number,
+  T: number,
+  steps: number,
+  masked: boolean,
+): ConformanceCase {
+  return {
+    name: `attention B=${B} nH=${nH} hd=${hd} prefill T=${T} + ${steps} decode steps${masked ? ' left-padded' : ''} + reorder + crop`,
+    big: false,
+    async run(backend, reference) {
+      const rnd = seededRandom(B * 31 + nH * 7 + hd + T);
+      const C = nH * hd;
+      const maxLength = T + steps + 2;
+      const caches = [backend, reference].map((be) =>
+        be.createKVCache({ nLayer: 2, nHead: nH, headDim: hd, maxLength, batch: B }),
+      );
+      const pad = (length: number) => {
+        const mask = new Float32Array(B * length).fill(1);
+        if (masked)
+          for (let b = 1; b < B; b++) for (let j = 0; j < Math.min(b, length); j++) mask[b * length + j] = 0;
+        return mask;
+      };
+      const step = async (t: number, label: string) => {
+        const qkv = randomArray(rnd, B * t * 3 * C, 2);
+        const L = caches[0].length + t;
+        const results = [backend, reference].map((be, i) => {
+          const opts = {
+            batch: B,
+            scale: 1 / Math.sqrt(hd),
+            keyMask: masked ? pad(L) : undefined,
+            returnProbs: true,
+          };
+          const first = attention(be.tensor(qkv, [B * t, 3 * C]), caches[i], 0, opts);
+          attention(be.tensor(qkv, [B * t, 3 * C]), caches[i], 1, opts);
+          caches[i].advance(t);
+          return first;
+        });
+        expectClose(
+          `${this.name}: ${label} output`,
+          await read(results[0].output),
+          await read(results[1].output),
+          F32_TOLERANCE,
+        );
+        expectClose(
+          `${this.name}: ${label} probs`,
+          await read(results[0].probs!),
+          await read(results[1].probs!),
+          F32_TOLERANCE,
+        );
+        expectEqual(`${label} probs shape`, results[0].probs!.shape, [B, nH, t, L]);
+      };
+      await step(T, 'prefill');
+      for (let s = 0; s < steps; s++) await step(1, `decode ${s}`);
+      if (B > 1) {
+        const rows = Array.from({ length: B }, (_, i) => B - 1 - i);
+        for (const c of caches) c.reorder(rows);
+        await step(1, 'after reorder');
+      }
+      for (const c of caches) c.crop(T - 1);
+      await step(1, 'after crop');
+      expectEqual('cache length', [caches[0].length], [T]);
+      for (const c of caches) c.dispose();
+    },
+  };
+}
+
+const handCases: ConformanceCase[] = [
+  {
+    name: 'argmax and topk: ties → lowest index, descending order',
+    big: false,
+    async run(backend) {
+      const x = Float32Array.from([1, 5, 5, 2, 5, -1, /* row 2 */ -3, -3, -3, -3, -3, -3]);
+      const t = backend.tensor(x, [2, 6]);
+      expectEqual('argmax', await argmax(t), [1, 0]);
+      const k = await topk(t, 4);
+      expectEqual('topk indices', k.indices, [1, 2, 4, 3, 0, 1, 2, 3]);
+      expectEqual('topk values', k.values, [5, 5, 5, 2, -3, -3, -3, -3]);
+    },
+  },
+  {
+    name: 'attention by hand: one key gives v; equal scores give the mean of v',
+    big: false,
+    async run(backend) {
+      const cache = backend.createKVCache({ nLayer: 1, nHead: 1, headDim: 2, maxLength: 4 });
+      // q | k | v per row; q = 0 makes every score equal
+      const first = attention(backend.tensor(Float32Array.of(0, 0, 1, 1, 2, 4), [1, 6]), cache, 0, {
+        batch: 1,
+        scale: 1,
+      });
+      expectClose('single key', await read(first.output), Float32Array.of(2, 4), 1e-6);
+      cache.advance(1);
+      const second = attention(backend.tensor(Float32Array.of(0, 0, 3, 3, 6, 8), [1, 6]), cache, 0, {
+        batch: 1,
+        scale: 1,
+      });
+      expectClose('mean of two', await read(second.output), Float32Array.of(4, 6), 1e-6);
+      cache.dispose();
+    },
+  },
+  {
+    name: 'scope frees intermediates and keeps the returned tensor',
+    big: false,
+    async run(backend) {
+      const before = backend.memory();
+      const kept = await backend.scope(() => {
+        const a = backend.tensor(Float32Array.of(1, 2, 3), [3]);
+        const b = geluNew(add(a, a));
+        return { out: add(b, a) };
+      });
+      const after = backend.memory();
+      expectEqual('live tensors after scope', [after.tensors - before.tensors], [1]);
+      expectEqual('live bytes after scope', [after.bytes - before.bytes], [12]);
+      kept.out.dispose();
+      expectEqual('live tensors after dispose', [backend.memory().tensors], [before.tensors]);
+    },
+  },
+];
+
+/**
+ * Every conformance case. Run each with a backend under test and {@link createReferenceBackend}'s oracle.
+ * @example
+ * ```ts
+ * for (const c of conformanceCases()) await c.run(backend, createReferenceBackend());
+ * ```
+ */
+export function conformanceCases(): ConformanceCase[] {
+  const cases: ConformanceCase[] = [];
+  const shapes: [number, number, number][] = [
+    [1, 768, 2304],
+    [3, 97, 769],
+    [97, 3, 1],
+    [1, 1, 3],
+    [5, 769, 97],
+  ];
+  for (const [R, K, N] of shapes) {
+    cases.push(linearCase(R, K, N, 'in_out', 'f32', true, false));
+    cases.push(linearCase(R, K, N, 'out_in', 'f32', false, false));
+  }
+  cases.push(linearCase(3, 97, 769, 'in_out', 'f32', true, true));
+  for (const dtype of ['f16', 'int8'] as const) {
+    cases.push(linearCase(1, 768, 2304, 'in_out', dtype, true, false));
+    cases.push(linearCase(3, 97, 769, 'out_in', dtype, false, false));
+    cases.push(linearCase(3, 769, 97, 'in_out', dtype, true, true));
+  }
+  cases.push(linearCase(1, 768, 50257, 'out_in', 'f32', false, false, true));
+  cases.push(linearCase(1, 768, 50257, 'out_in', 'int8', false, false, true));
+  for (const [R, C] of [
+    [1, 768],
+    [3, 97],
+    [97, 769],
+    [1, 1],
+    [1, 50257],
+  ])
+    cases.push(...elementwiseCases(R, C));
+  cases.push(
+    embeddingCase(97, 769, 3, 'f32'),
+    embeddingCase(50257, 3, 1024, 'int8'),
+    embeddingCase(3, 1, 97, 'f16'),
+  );
+  cases.push(
+    attentionCase(1, 12, 64, 7, 2, false),
+    attentionCase(2, 3, 5, 4, 2, true),
+    attentionCase(3, 1, 1, 1, 1, false),
+  );
+  cases.push(...handCases);
+  return cases;
+}
+
+/** Runs every case on `backend`, collecting results instead of throwing (for pages and scripts). */
+export async function runConformance(
+  backend: Backend,
+  options: { big?: boolean } = {},
+): Promise<{ name: string; ok: boolean; error?: string }[]> {
+  const reference = createReferenceBackend();
+  const results: { name: string; ok: boolean; error?: string }[] = [];
+  for (const c of conformanceCases()) {
+    if (c.big && options.big === false) continue;
+    try {
+      await backend.scope(() => reference.scope(() => c.run(backend, reference)));
+      results.push({ name: c.name, ok: true });
+    } catch (error) {
+      results.push({
+        name: c.name,
+        ok: false,
+        error: error instanceof Error ? error.message : String(error),
+      });
+    }
+  }
+  reference.dispose();
+  return results;
+}
+
+export { expectClose, magnitude, randomArray, relativeError, seededRandom } from './compare.js';
+export { createReferenceBackend };
