@@ -1,0 +1,51 @@
+// One gpt2js sample, in its own process so that its peak RSS is its own: load the model on the requested
+// backend and weight storage, warm up (compiles every kernel for the prompt shape and the one-token step),
+// then greedy-decode the workload through the CausalLM session, reading back one token id per step.
+//
+// Usage: node engines/gpt2js.mjs '{"dir": "...", "backend": "webasm", "dtype": "int8", "prompt": [...], "decodeSteps": 128}'
+import { GPT2LMHeadModel } from '@gpt2js/gpt2';
+import { emit, summarise } from '../lib/workload.mjs';
+
+const { dir, backend, dtype, prompt, decodeSteps, warmupSteps = 4 } = JSON.parse(process.argv[2]);
+
+async function greedy(model, steps) {
+  const session = model.createSession(1);
+  const ids = [];
+  const times = [];
+  const start = performance.now();
+  let input = prompt;
+  try {
+    for (let i = 0; i <= steps; i++) {
+      const logits = await session.forward([input]);
+      const [id] = await logits.argmax();
+      logits.dispose();
+      times.push(performance.now());
+      ids.push(id);
+      input = [id];
+    }
+  } finally {
+    session.dispose();
+  }
+  return { ids, ...summarise(start, times) };
+}
+
+const t0 = performance.now();
+const model = await GPT2LMHeadModel.fromPretrained(dir, { backend, dtype });
+const loadMs = performance.now() - t0;
+const cold = await greedy(model, warmupSteps);
+const run = await greedy(model, decodeSteps);
+const report = model.backend.report?.();
+const memory = model.backend.memory?.();
+model.dispose();
+emit({
+  engine: 'gpt2js',
+  backend: model.backend.name,
+  backendReason: report?.reason,
+  dtype,
+  loadMs,
+  coldTtftMs: cold.ttftMs,
+  ttftMs: run.ttftMs,
+  decodeTokensPerSecond: run.decodeTokensPerSecond,
+  deviceBytes: memory?.bytes,
+  ids: run.ids,
+});
