@@ -4,7 +4,8 @@
 //
 //   x: [R, K] · W: K→N (+ bias [N]) → y: [R, N]
 //
-// Variants: one thread per output element, K-loop in registers (all backends).
+// Variants: one thread per output element, K-loop in registers (all backends); on webasm the packed kernel's
+// K loop is unrolled by 4 into four accumulators when K % 4 === 0 (packedDotSource).
 
 import type { KernelSpec, ReferenceArgs } from '../backend.js';
 import { TensorError } from '../errors.js';
@@ -64,6 +65,44 @@ export const linearSpec: KernelSpec<LinearParams> = {
   reference: linearReference,
 };
 
+/** Bench-only switch: '1' while a packed weight is created (its kernel is built then) keeps the plain K loop. */
+const PLAIN_LOOP_ENV = 'GPT2JS_BENCH_PLAIN_LOOP';
+
+function plainLoopRequested(): boolean {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return env?.[PLAIN_LOOP_ENV] === '1';
+}
+
+/**
+ * The packed kernel's dot product into `s`: x [K] · w[thread.y][·][thread.x]. When K % 4 === 0 it is unrolled
+ * by 4 into four accumulators (lanes k ≡ 0, 1, 2, 3 mod 4, summed pairwise at the end): the loop overhead is
+ * shared by four weight loads, and `k += 4` with a literal bound is proven in bounds by the codegen (no
+ * run-time check). This changes the summation order against the reference (within the f32 tolerances).
+ */
+function packedDotSource(K: number): string[] {
+  if (K % 4 !== 0 || plainLoopRequested()) {
+    return [
+      'let s = 0;',
+      `for (let k = 0; k < ${K}; k++) {`,
+      '  s += x[k] * this.constants.w[this.thread.y][k][this.thread.x];',
+      '}',
+    ];
+  }
+  return [
+    'let s0 = 0;',
+    'let s1 = 0;',
+    'let s2 = 0;',
+    'let s3 = 0;',
+    `for (let k = 0; k < ${K}; k += 4) {`,
+    '  s0 += x[k] * this.constants.w[this.thread.y][k][this.thread.x];',
+    '  s1 += x[k + 1] * this.constants.w[this.thread.y][k + 1][this.thread.x];',
+    '  s2 += x[k + 2] * this.constants.w[this.thread.y][k + 2][this.thread.x];',
+    '  s3 += x[k + 3] * this.constants.w[this.thread.y][k + 3][this.thread.x];',
+    '}',
+    'let s = s0 + s1 + (s2 + s3);',
+  ];
+}
+
 /**
  * Packed variant (webasm): ONE kernel per weight, built when the weight is created. The weight is a resident
  * kernel constant laid out [G][K][4] (G = ⌈N/4⌉) and lives only in that kernel's WebAssembly memory; one call
@@ -83,10 +122,7 @@ export const linearPackedSpec: KernelSpec<LinearParams> = {
     const K = dims.inputs[0].cols;
     const N = dims.out.cols;
     return [
-      'let s = 0;',
-      `for (let k = 0; k < ${K}; k++) {`,
-      '  s += x[k] * this.constants.w[this.thread.y][k][this.thread.x];',
-      '}',
+      ...packedDotSource(K),
       p.int8 ? 's = s * this.constants.scales[this.thread.y * 4 + this.thread.x];' : '',
       `s = s + bias[Math.min(this.thread.y * 4 + this.thread.x, ${N - 1})];`,
       'if (gelu > 0.5) {',
