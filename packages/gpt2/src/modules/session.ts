@@ -1,0 +1,102 @@
+// The CausalLM side of generation: a session owns one KV cache; each step returns the last-position logits
+// still on the device, so greedy decoding reads back one id per row (argmax/topk on the device) and only a
+// sampler that needs full rows pays for reading them.
+
+import type { CausalLMSession, StepLogits } from '@gpt2js/sampling';
+import { argmax, type KVCache, type Tensor, topk } from '@gpt2js/tensor';
+import { GPT2Error } from '../errors.js';
+import type { GPT2LMHeadModel } from './lm-head-model.js';
+
+/** StepLogits over a device tensor [batch, vocab]. */
+export class DeviceStepLogits implements StepLogits {
+  readonly batch: number;
+  readonly vocabSize: number;
+  readonly #logits: Tensor;
+
+  constructor(logits: Tensor /* [batch, vocab] */) {
+    const [batch, vocab] = logits.shape as [number, number];
+    this.batch = batch;
+    this.vocabSize = vocab;
+    this.#logits = logits;
+  }
+
+  #check(what: string): void {
+    if (this.#logits.disposed) throw new GPT2Error('disposed', `StepLogits.${what}() called after dispose()`);
+  }
+
+  async read(): Promise<Float32Array[]> {
+    this.#check('read');
+    const all = await this.#logits.toArray();
+    return Array.from({ length: this.batch }, (_, b) =>
+      all.slice(b * this.vocabSize, (b + 1) * this.vocabSize),
+    );
+  }
+
+  async argmax(): Promise<Int32Array> {
+    this.#check('argmax');
+    return argmax(this.#logits);
+  }
+
+  async topk(k: number): Promise<{ indices: Int32Array; values: Float32Array }[]> {
+    this.#check('topk');
+    const { indices, values } = await topk(this.#logits, k);
+    const n = indices.length / this.batch;
+    return Array.from({ length: this.batch }, (_, b) => ({
+      indices: indices.slice(b * n, (b + 1) * n),
+      values: values.slice(b * n, (b + 1) * n),
+    }));
+  }
+
+  dispose(): void {
+    if (!this.#logits.disposed) this.#logits.dispose();
+  }
+}
+
+/** One generation's KV cache on the model's backend (n_positions long). */
+export class GPT2Session implements CausalLMSession {
+  readonly #model: GPT2LMHeadModel;
+  readonly #cache: KVCache;
+  readonly batch: number;
+
+  constructor(model: GPT2LMHeadModel, batch: number) {
+    if (!Number.isInteger(batch) || batch < 1 || batch > 4096) {
+      throw new GPT2Error('invalid_option', `session batch must be an integer in [1, 4096], got ${batch}`);
+    }
+    const { config } = model;
+    this.#model = model;
+    this.batch = batch;
+    this.#cache = model.backend.createKVCache({
+      nLayer: config.n_layer,
+      nHead: config.n_head,
+      headDim: config.headDim,
+      maxLength: config.n_positions,
+      batch,
+    });
+  }
+
+  get length(): number {
+    return this.#cache.length;
+  }
+
+  async forward(ids: readonly (readonly number[])[]): Promise<StepLogits> {
+    const { logits } = await this.#model.forward({
+      inputIds: ids,
+      pastKeyValues: this.#cache,
+      logitsFor: 'last',
+    });
+    return new DeviceStepLogits(logits); // [batch, vocab]
+  }
+
+  reorder(rows: readonly number[]): void {
+    this.#cache.reorder(rows);
+  }
+
+  /** Forgets positions from `length` on (e.g. to restart a chunk of generation). */
+  crop(length: number): void {
+    this.#cache.crop(length);
+  }
+
+  dispose(): void {
+    this.#cache.dispose();
+  }
+}

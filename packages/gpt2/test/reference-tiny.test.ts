@@ -1,0 +1,4 @@
+// The PyTorch reference of models/gpt2-tiny reproduced on every Node backend (see helpers/reference-suite.ts).
+import { referenceSuite } from './helpers/reference-suite.js';
+
+referenceSuite('gpt2-tiny');
