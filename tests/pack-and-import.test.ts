@@ -36,14 +36,21 @@ function installAlone(name: Name): string {
   if (done) return done;
   const dir = join(work, `use-${name}`);
   mkdirSync(dir);
-  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `use-${name}`, private: true, type: 'module' }));
+  writeFileSync(
+    join(dir, 'package.json'),
+    JSON.stringify({ name: `use-${name}`, private: true, type: 'module' }),
+  );
   const files = [...closure(name)].map((n) => tarballs.get(n)!);
   // --ignore-scripts: the optional native `gl` build is not what this test is about.
-  execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', ...files], {
-    cwd: dir,
-    stdio: 'pipe',
-    env: { ...process.env, npm_config_cache: join(work, 'npm-cache') },
-  });
+  execFileSync(
+    'npm',
+    ['install', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error', ...files],
+    {
+      cwd: dir,
+      stdio: 'pipe',
+      env: { ...process.env, npm_config_cache: join(work, 'npm-cache') },
+    },
+  );
   installed.set(name, dir);
   return dir;
 }
@@ -114,10 +121,14 @@ beforeAll(() => {
   const out = join(work, 'tarballs');
   mkdirSync(out);
   for (const name of publishable) {
-    execFileSync('pnpm', ['pack', '--pack-destination', out], { cwd: join(root, 'packages', name), stdio: 'pipe' });
+    execFileSync('pnpm', ['pack', '--pack-destination', out], {
+      cwd: join(root, 'packages', name),
+      stdio: 'pipe',
+    });
     const { version } = manifest(name);
     const file = `gpt2js-${name}-${version}.tgz`;
-    if (!readdirSync(out).includes(file)) throw new Error(`pnpm pack produced no ${file} for @gpt2js/${name}`);
+    if (!readdirSync(out).includes(file))
+      throw new Error(`pnpm pack produced no ${file} for @gpt2js/${name}`);
     tarballs.set(name, join(out, file));
   }
 });
@@ -126,13 +137,18 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe.each(publishable)('@gpt2js/%s packed and installed alone', (name) => {
   it('ships only dist, README and CHANGELOG, with types, and no workspace: ranges', () => {
-    const list = execFileSync('tar', ['-tzf', tarballs.get(name)!], { encoding: 'utf8' }).trim().split('\n');
+    const list = execFileSync('tar', ['-tzf', tarballs.get(name)!], { encoding: 'utf8' })
+      .trim()
+      .split('\n');
     const top = new Set(list.map((p) => p.replace(/^package\//, '').split('/')[0]));
-    for (const entry of top) expect(['dist', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']).toContain(entry);
+    for (const entry of top)
+      expect(['dist', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE']).toContain(entry);
     expect(list).toContain('package/dist/index.js');
     expect(list).toContain('package/dist/index.d.ts');
     expect(list.some((p) => p.includes('/test/') || p.endsWith('.test.js'))).toBe(false);
-    const packed = execFileSync('tar', ['-xzOf', tarballs.get(name)!, 'package/package.json'], { encoding: 'utf8' });
+    const packed = execFileSync('tar', ['-xzOf', tarballs.get(name)!, 'package/package.json'], {
+      encoding: 'utf8',
+    });
     expect(packed).not.toContain('workspace:');
   });
 
@@ -158,7 +174,12 @@ const r = benchmarkWebasmMatvec({ k: 768, n: 3072, runs: 40 });
 console.log(JSON.stringify({ ms: r.minMs, err: r.maxRelativeError, codegen: r.codegen }));`;
     const workspaceEntry = join(root, 'packages/tensor/dist/index.js');
     const measure = (where: 'tarball' | 'workspace') =>
-      JSON.parse(runIn(dir, code(where === 'tarball' ? '@gpt2js/tensor' : workspaceEntry)).trim().split('\n').pop()!);
+      JSON.parse(
+        runIn(dir, code(where === 'tarball' ? '@gpt2js/tensor' : workspaceEntry))
+          .trim()
+          .split('\n')
+          .pop()!,
+      );
     // Interleaved (A B A B …) so machine noise hits both sides alike; each process reports its fastest
     // call (least disturbed by other load) and the two sides' medians of those are compared.
     const tarball: number[] = [];
@@ -174,7 +195,9 @@ console.log(JSON.stringify({ ms: r.minMs, err: r.maxRelativeError, codegen: r.co
       workspace.push(b.ms);
     }
     const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
-    console.log(`webasm 768×3072 matvec: tarball ${median(tarball).toFixed(3)} ms, workspace ${median(workspace).toFixed(3)} ms`);
+    console.log(
+      `webasm 768×3072 matvec: tarball ${median(tarball).toFixed(3)} ms, workspace ${median(workspace).toFixed(3)} ms`,
+    );
     expect(median(tarball)).toBeLessThanOrEqual(median(workspace) * 1.1);
   });
 });

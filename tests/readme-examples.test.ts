@@ -57,7 +57,9 @@ describe('README examples', () => {
       execFileSync(process.execPath, [relative(root, file)], { cwd: root, stdio: 'pipe', timeout: 300_000 });
     } catch (error) {
       const e = error as { stderr?: Buffer; stdout?: Buffer };
-      throw new Error(`${example.readme}:${example.line} failed:\n${e.stderr?.toString() ?? ''}${e.stdout?.toString() ?? ''}`);
+      throw new Error(
+        `${example.readme}:${example.line} failed:\n${e.stderr?.toString() ?? ''}${e.stdout?.toString() ?? ''}`,
+      );
     }
   });
 });

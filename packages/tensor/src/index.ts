@@ -2,6 +2,17 @@
 
 export type { CreateBackendOptions } from './backends/select.js';
 export { createBackend, probeBackends } from './backends/select.js';
+// The WebAssembly code-generation extension (installed automatically by webasm backends) and its
+// kernel-speed check, public so a packed install can prove the fast path shipped.
+export {
+  benchmarkWebasmMatvec,
+  installWebasmCodegen,
+  isWebasmCodegenInstalled,
+  KNOWN_GPUJS_VERSION,
+  uninstallWebasmCodegen,
+  type WebasmCodegenStatus,
+  type WebasmMatvecBenchmark,
+} from './codegen/index.js';
 export type { TensorErrorCode } from './errors.js';
 export { TensorError } from './errors.js';
 export { add } from './ops/add.js';
@@ -25,14 +36,3 @@ export type {
   WeightDType,
   WeightOptions,
 } from './types.js';
-// The WebAssembly code-generation extension (installed automatically by webasm backends) and its
-// kernel-speed check, public so a packed install can prove the fast path shipped.
-export {
-  benchmarkWebasmMatvec,
-  installWebasmCodegen,
-  isWebasmCodegenInstalled,
-  KNOWN_GPUJS_VERSION,
-  uninstallWebasmCodegen,
-  type WebasmCodegenStatus,
-  type WebasmMatvecBenchmark,
-} from './codegen/index.js';
