@@ -10,12 +10,16 @@
 //   stats:  [B·nH·T, 2] = (max_j s, Σ_j exp(s − max)) over j ≤ L0+t
 //   output: out[bt, h·hd+d] = Σ_j exp(s − max)/Σ · v_j[d]
 //   probs:  only when asked, [B·nH·T, L0+T]
+//
+// On webasm the three kernels are replaced by attention-host.ts over the cache arrays (a kernel call would copy
+// the whole K/V cache into WebAssembly memory per call, and its 12·maxLen-cell output went to the thread pool).
 
 import type { DeviceBuffer, KernelSpec } from '../backend.js';
 import { TensorError } from '../errors.js';
 import type { KVCacheImpl } from '../kv-cache.js';
 import { KVCacheImpl as KVCacheClass } from '../kv-cache.js';
 import type { KVCache, Tensor } from '../types.js';
+import { attentionHost } from './attention-host.js';
 import { asTensor, checkInteger, sameBackend, shapeError } from './common.js';
 
 export interface AttentionParams {
@@ -263,6 +267,18 @@ export function attention(
   const { k, v } = kv.append(layer, q.buffer, B, T);
   const p: AttentionParams = { B, T, nH, hd, maxLen, masked: !!mask };
   const engine = owner.engine;
+  // webasm: the cache already lives in host memory, and a kernel call would copy all of it per call
+  const hq = engine.name === 'webasm' ? engine.hostView(q.buffer) : undefined;
+  const hk = hq && engine.hostView(k);
+  const hv = hq && engine.hostView(v);
+  const hm = mask && engine.hostView(mask);
+  if (hq && hk && hv && (!mask || hm)) {
+    const probsData = options.returnProbs ? new Float32Array(B * nH * T * (L0 + T)) : undefined;
+    const out = attentionHost(p, hq, hk, hv, hm, L0, options.scale, probsData);
+    if (mask) engine.free(mask);
+    const output = owner.tensor(out, [B * T, C]);
+    return probsData ? { output, probs: owner.tensor(probsData, [B, nH, T, L0 + T]) } : { output };
+  }
   const rows = B * nH * T;
   const scores = engine.run(
     attentionScoresSpec,
