@@ -155,6 +155,28 @@ export function codecOf(info: CompactInfo): ElementCodec {
  * Stock's lane-varying gather index (x + dx·(y + dy·z) in i32x4, clamped into [0, elements − 1])
  * for a compact region, then the codec's gather; mirrors gpu.js 2.24.1's `vGather`.
  */
+/** Pushes the flat element index x + dx·(y + dy·z) as an i32, through gpu.js's scalar index walk. */
+export function emitFlatIndex(
+  node: WasmFunctionNode,
+  dims: readonly number[],
+  xProperty: AstNode,
+  yProperty: AstNode | null,
+  zProperty: AstNode | null,
+): void {
+  node.emitIndex(xProperty);
+  if (yProperty) {
+    node.emitIndex(yProperty);
+    node.em.i32Const(dims[0]).i32Mul().i32Add();
+  }
+  if (zProperty) {
+    node.emitIndex(zProperty);
+    node.em
+      .i32Const(dims[0] * dims[1])
+      .i32Mul()
+      .i32Add();
+  }
+}
+
 export function emitCompactGather(
   node: WasmFunctionNode,
   offset: number,
@@ -203,18 +225,7 @@ export function makeCompactFlatLoad(original: AnyMethod): AnyMethod {
     const record = this.assembler?.layout[table]?.[name];
     const info = compactInfo(record);
     if (!record || !info) return original.call(this, table, name, xProperty, yProperty, zProperty, mNode);
-    const em = this.em;
-    this.emitIndex(xProperty);
-    if (yProperty) {
-      this.emitIndex(yProperty);
-      em.i32Const(record.dims[0]).i32Mul().i32Add();
-    }
-    if (zProperty) {
-      this.emitIndex(zProperty);
-      em.i32Const(record.dims[0] * record.dims[1])
-        .i32Mul()
-        .i32Add();
-    }
+    emitFlatIndex(this, record.dims, xProperty, yProperty, zProperty);
     if (this.vec && this.vMaskDepth > 0) this.emitClampScalarIndex(info.elements - 1);
     codecOf(info).scalar(this, record.offset);
     return 'f32';

@@ -16,7 +16,7 @@
 // Compact int8/f16 regions (compact-storage.ts) take the same decision with their own loads
 // (compact-load.ts): a widening vector load instead of `v128.load`, per-lane byte/half loads instead
 // of `f32.load` in the gathers.
-import { codecOf, emitCompactGather } from './compact-load.js';
+import { codecOf, emitCompactGather, emitFlatIndex } from './compact-load.js';
 import { type CompactInfo, compactInfo } from './compact-storage.js';
 import type { AnyMethod, ArrayRecord, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { type Interval, rangeOf } from './index-range.js';
@@ -155,18 +155,8 @@ export function makeContiguousGather(original: AnyMethod): AnyMethod {
       return original.call(this, table, name, xProperty, yProperty, zProperty, mNode);
     }
     const em = this.em;
-    // lane 0's flat index, x + dx·(y + dy·z), through the scalar walk: thread.x reads the quad base
-    this.emitIndex(xProperty);
-    if (yProperty) {
-      this.emitIndex(yProperty);
-      em.i32Const(layout.dims[0]).i32Mul().i32Add();
-    }
-    if (zProperty) {
-      this.emitIndex(zProperty);
-      em.i32Const(layout.dims[0] * layout.dims[1])
-        .i32Mul()
-        .i32Add();
-    }
+    // lane 0's flat index through the scalar walk: thread.x reads the quad base
+    emitFlatIndex(this, layout.dims, xProperty, yProperty, zProperty);
     if (provablyInBounds(this, layout.dims, reader.elements, xProperty, yProperty, zProperty)) {
       reader.vector();
       return 'vf32';
