@@ -85,3 +85,18 @@ export function displayUrl(url: string | URL): string {
     return String(url);
   }
 }
+
+/**
+ * Runs an open and maps "this file does not exist" (a clean 404 for the file, or a missing local file) to
+ * `undefined`. A missing repo, revision or directory, and every other failure, still throw: the one rule behind
+ * `tryOpenModelFile` in both the Node and the browser entry.
+ */
+export async function undefinedIfMissingFile<T>(open: Promise<T>): Promise<T | undefined> {
+  try {
+    return await open;
+  } catch (error) {
+    if (HubError.isInstance(error) && error.code === 'not_found' && error.details.missing === 'file')
+      return undefined;
+    throw error;
+  }
+}

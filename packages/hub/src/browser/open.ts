@@ -2,7 +2,7 @@
 // checked on where it ended) and the Cache API. The body is hashed while it streams, verified against the
 // size and sha256 the server states, and cached only when complete. No node:* import is reachable from here.
 
-import { HubError } from '../errors.js';
+import { HubError, undefinedIfMissingFile } from '../errors.js';
 import { type FetchedFile, fetchFile, type RequestContext, transportError } from '../http.js';
 import { blobModelFile } from '../model-file.js';
 import { validateFileName } from '../names.js';
@@ -156,11 +156,5 @@ export async function tryOpenModelFile(
   file: string,
   options?: HubOptions,
 ): Promise<ModelFile | undefined> {
-  try {
-    return await openModelFile(source, file, options);
-  } catch (error) {
-    if (HubError.isInstance(error) && error.code === 'not_found' && error.details.missing === 'file')
-      return undefined;
-    throw error;
-  }
+  return undefinedIfMissingFile(openModelFile(source, file, options));
 }

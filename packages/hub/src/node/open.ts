@@ -5,7 +5,7 @@ import { stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HubError } from '../errors.js';
+import { undefinedIfMissingFile } from '../errors.js';
 import { validateFileName } from '../names.js';
 import { throwIfAborted } from '../options.js';
 import { classifyRemote, looksLikePath } from '../source.js';
@@ -67,11 +67,5 @@ export async function tryOpenModelFile(
   file: string,
   options?: HubOptions,
 ): Promise<ModelFile | undefined> {
-  try {
-    return await openModelFile(source, file, options);
-  } catch (error) {
-    if (HubError.isInstance(error) && error.code === 'not_found' && error.details.missing === 'file')
-      return undefined;
-    throw error;
-  }
+  return undefinedIfMissingFile(openModelFile(source, file, options));
 }
