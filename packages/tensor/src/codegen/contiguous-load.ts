@@ -17,7 +17,7 @@
 // (compact-load.ts): a widening vector load instead of `v128.load`, per-lane byte/half loads instead
 // of `f32.load` in the gathers.
 import { codecOf, emitCompactGather, emitFlatIndex } from './compact-load.js';
-import { type CompactInfo, compactInfo } from './compact-storage.js';
+import { COMPACT_BYTES, type CompactInfo, compactInfo } from './compact-storage.js';
 import type { AnyMethod, ArrayRecord, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { type Interval, rangeOf } from './index-range.js';
 
@@ -83,11 +83,36 @@ function provablyInBounds(
   return rx[0] >= 0 && ry[0] >= 0 && rz[0] >= 0 && lo >= 0 && hi <= elements - 1;
 }
 
+/**
+ * Splits `e + L` / `e - L` (L an integer literal, e Integer-typed) into e and ±L, recursively, so the
+ * literal can become part of a load's constant offset. Anything else is its own base with literal 0.
+ */
+export function peelLiteral(node: WasmFunctionNode, ast: AstNode): { base: AstNode; literal: number } {
+  if (ast.type === 'BinaryExpression' && (ast.operator === '+' || ast.operator === '-')) {
+    const right = ast.right as AstNode;
+    const left = ast.left as AstNode;
+    if (
+      right.type === 'Literal' &&
+      typeof right.value === 'number' &&
+      Number.isInteger(right.value) &&
+      node.getType(ast) === 'Integer' &&
+      node.getType(left) === 'Integer'
+    ) {
+      const inner = peelLiteral(node, left);
+      const sign = ast.operator === '+' ? 1 : -1;
+      return { base: inner.base, literal: inner.literal + sign * right.value };
+    }
+  }
+  return { base: ast, literal: 0 };
+}
+
 /** How the elements of one region are read: stock f32 slots, or a compact codec. */
 interface Reader {
   elements: number;
-  /** stack: i32 lane-0 element index → f32x4 */
-  vector(): void;
+  /** bytes per element in the region */
+  bytes: number;
+  /** stack: i32 lane-0 element index → f32x4; `extra`: a constant element offset folded into the load */
+  vector(extra?: number): void;
   /** `lanes`: v128 local of four clamped element indices → f32x4 */
   gather(lanes: number): void;
 }
@@ -96,7 +121,8 @@ function f32Reader(node: WasmFunctionNode, layout: ArrayRecord): Reader {
   const em = node.em;
   return {
     elements: layout.flatLength,
-    vector: () => em.i32Const(2).i32Shl().v128Load(layout.offset, 2),
+    bytes: 4,
+    vector: (extra = 0) => em.i32Const(2).i32Shl().v128Load(layout.offset + extra * 4, 2),
     gather(lanes) {
       em.localGet(lanes).i32x4ExtractLane(0).i32Const(2).i32Shl().f32Load(layout.offset).f32x4Splat();
       for (let lane = 1; lane < 4; lane++) {
@@ -115,7 +141,8 @@ function compactReader(node: WasmFunctionNode, layout: ArrayRecord, info: Compac
   const codec = codecOf(info);
   return {
     elements: info.elements,
-    vector: () => codec.vector(node, layout.offset),
+    bytes: COMPACT_BYTES[info.kind],
+    vector: (extra = 0) => codec.vector(node, layout.offset + extra * COMPACT_BYTES[info.kind]),
     gather: (lanes) => codec.gather(node, layout.offset, lanes),
   };
 }
@@ -155,12 +182,27 @@ export function makeContiguousGather(original: AnyMethod): AnyMethod {
       return original.call(this, table, name, xProperty, yProperty, zProperty, mNode);
     }
     const em = this.em;
-    // lane 0's flat index through the scalar walk: thread.x reads the quad base
-    emitFlatIndex(this, layout.dims, xProperty, yProperty, zProperty);
     if (provablyInBounds(this, layout.dims, reader.elements, xProperty, yProperty, zProperty)) {
+      // constant terms of the indices ride in the load's offset immediate, so reads that differ only
+      // by a literal (w[k][x], w[k][x + 4], w[k + 1][x]) share one address computation
+      const [dx, dy] = layout.dims;
+      const x = peelLiteral(this, xProperty);
+      const y = yProperty ? peelLiteral(this, yProperty) : null;
+      const z = zProperty ? peelLiteral(this, zProperty) : null;
+      const extra = x.literal + dx * (y?.literal ?? 0) + dx * dy * (z?.literal ?? 0);
+      // the address is computed in unsigned i32: fold only when the remaining index cannot go negative
+      const nonNegative = (ast: AstNode) => (rangeOf(this, ast)?.[0] ?? -1) >= 0;
+      if (extra >= 0 && nonNegative(x.base) && (!y || nonNegative(y.base)) && (!z || nonNegative(z.base))) {
+        emitFlatIndex(this, layout.dims, x.base, y?.base ?? null, z?.base ?? null);
+        reader.vector(extra);
+        return 'vf32';
+      }
+      emitFlatIndex(this, layout.dims, xProperty, yProperty, zProperty);
       reader.vector();
       return 'vf32';
     }
+    // lane 0's flat index through the scalar walk: thread.x reads the quad base
+    emitFlatIndex(this, layout.dims, xProperty, yProperty, zProperty);
     const first = em.addLocal('i32');
     // unsigned compare: first in [0, elements - 4] means all four lanes are in bounds
     em.localTee(first)

@@ -22,7 +22,9 @@ const FUNCTION_NODE_PRINTS: MethodPrint[] = [
     arity: 6,
     tokens: ['flatLength', 'vEmitIndex', 'i32x4MinS', 'i32x4ExtractLane', 'f32Load', 'f32x4ReplaceLane'],
   },
-  { name: 'vexprMember', arity: 1, tokens: ['vGather', 'constantArrays'] },
+  { name: 'vexprMember', arity: 1, tokens: ['vGather', 'constantArrays', 'threadX', 'globalGet'] },
+  { name: 'exprMember', arity: 1, tokens: ['getMemberExpressionDetails', 'thread', 'globalGet'] },
+  { name: 'emitFunction', arity: 1, tokens: ['addFunction', 'isRootKernel', 'walkFunction'] },
   {
     name: 'stmtVariableDeclaration',
     arity: 1,

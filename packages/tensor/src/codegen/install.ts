@@ -11,6 +11,11 @@ import type { AnyMethod, GpujsModule } from './gpujs-internals.js';
 import { readGpujsVersion } from './gpujs-version.js';
 import type { decodeHalfArray, HalfArray } from './half-array.js';
 import { makeIntCounterDeclaration, makeIntCounterVarying } from './int-counters.js';
+import {
+  makeThreadLocalsScalarRead,
+  makeThreadLocalsVectorRead,
+  makeThreadLocalsWalk,
+} from './thread-locals.js';
 
 const INSTALLED = Symbol.for('gpt2js.webasmCodegen');
 
@@ -53,6 +58,10 @@ const HOOKS: Hook[] = [
   { target: 'functionNode', name: 'stmtVariableDeclaration', make: makeIntCounterDeclaration },
   { target: 'functionNode', name: 'vDeclareVarying', make: makeIntCounterVarying },
   { target: 'functionNode', name: 'emitFlatLoad', make: makeCompactFlatLoad },
+  { target: 'functionNode', name: 'emitFunction', make: makeThreadLocalsWalk },
+  { target: 'functionNode', name: 'emitVectorFunction', make: makeThreadLocalsWalk },
+  { target: 'functionNode', name: 'exprMember', make: makeThreadLocalsScalarRead },
+  { target: 'functionNode', name: 'vexprMember', make: makeThreadLocalsVectorRead },
   { target: 'kernel', name: 'computeLayout', make: makeCompactLayout },
   { target: 'kernel', name: '_computeSizeSignature', make: makeStorageSignature },
   { target: 'utils', name: 'flattenTo', make: makeCompactFlatten },

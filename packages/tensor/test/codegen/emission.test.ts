@@ -4,7 +4,7 @@ import * as gpujs from 'gpu.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { uninstallWebasmCodegen } from '../../src/codegen/index.js';
 import { runPair, seeded } from './harness.js';
-import { simdKernelCounts } from './wasm-walk.js';
+import { simdKernelCounts, simdLoadOffsets } from './wasm-walk.js';
 
 // kernel `this`: thread ids, output size and (for the matvec kernels) the constants they read
 type Kernel = gpujs.IKernelFunctionThis<{ K: number; w: number[][][] }>;
@@ -110,7 +110,49 @@ describe('emitted WebAssembly', () => {
         ),
       [a, Array.from({ length: 8 }, (_, i) => seeded(4, 10 + i))],
     );
-    expect(count(simdKernelCounts(run.extendedBytes), 'v128.load')).toBe(0);
-    expect(run.extendedBytes).toEqual(run.stockBytes);
+    const stockCounts = simdKernelCounts(run.stockBytes);
+    const extendedCounts = simdKernelCounts(run.extendedBytes);
+    expect(count(extendedCounts, 'v128.load')).toBe(0);
+    expect(count(extendedCounts, 'f32x4.replace_lane')).toBe(count(stockCounts, 'f32x4.replace_lane'));
+    expect(Array.from(run.extended)).toEqual(Array.from(run.stock));
+  });
+
+  it('constant terms of a contiguous index ride in the load offset: four reads, one address', () => {
+    const K = 8;
+    const G = 2;
+    const run = runPair(
+      (gpu) =>
+        gpu.createKernel(
+          function (this: Kernel, x: number[]) {
+            let s0 = 0;
+            let s1 = 0;
+            for (let k = 0; k < 8; k++) {
+              s0 += x[k] * this.constants.w[this.thread.y][k][this.thread.x];
+              s1 += x[k] * this.constants.w[this.thread.y][k][this.thread.x + 4];
+            }
+            return s0 + s1;
+          },
+          {
+            output: [4, G],
+            constants: { w: new gpujs.Input(seeded(8 * K * G, 21) as unknown as number[], [8, K, G]) },
+          },
+        ),
+      [seeded(K, 22)],
+    );
+    const offsets = simdLoadOffsets(run.extendedBytes);
+    expect(offsets).toHaveLength(2);
+    expect(offsets[1] - offsets[0]).toBe(16); // thread.x + 4: four floats further
+    // one index computation (x + 8·(k + K·y)) per read, no extra addition for the + 4
+    const counts = simdKernelCounts(run.extendedBytes);
+    expect(count(counts, 'i32.mul')).toBeLessThanOrEqual(4);
+    expect(Array.from(run.extended)).toEqual(Array.from(run.stock));
+  });
+
+  it('the root kernel reads thread ids from locals set once at entry, not from globals in its loops', () => {
+    const stockCounts = simdKernelCounts(matvec.stockBytes);
+    const extendedCounts = simdKernelCounts(matvec.extendedBytes);
+    expect(count(stockCounts, 'global.get in a loop')).toBe(2); // thread.y and thread.x per weight read
+    expect(count(extendedCounts, 'global.get in a loop')).toBe(0);
+    expect(Array.from(matvec.extended)).toEqual(Array.from(matvec.stock));
   });
 });

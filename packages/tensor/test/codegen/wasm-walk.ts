@@ -49,6 +49,8 @@ const NAMES: Record<string, string> = {
   '92': 'f32.add',
   '5d': 'f32.lt',
   '6a': 'i32.add',
+  '6c': 'i32.mul',
+  '23': 'global.get',
   fd00: 'v128.load',
   fd0b: 'v128.store',
   fd20: 'f32x4.replace_lane',
@@ -61,9 +63,14 @@ function instructionCounts(r: Reader, end: number): Map<string, number> {
     const name = NAMES[key] ?? key;
     counts.set(name, (counts.get(name) ?? 0) + 1);
   };
+  // open blocks/loops/ifs, to tell reads inside a loop from reads before it
+  const open: number[] = [];
   while (r.at < end) {
     const op = r.byte();
     const hex = op.toString(16).padStart(2, '0');
+    if (op === 0x02 || op === 0x03 || op === 0x04) open.push(op);
+    else if (op === 0x0b) open.pop();
+    else if (op === 0x23 && open.includes(0x03)) add('global.get in a loop');
     if (op === 0x02 || op === 0x03 || op === 0x04) r.byte();
     else if (op === 0x0c || op === 0x0d || op === 0x10 || (op >= 0x20 && op <= 0x24)) r.uleb();
     else if (op === 0x41) r.sleb();
@@ -78,7 +85,8 @@ function instructionCounts(r: Reader, end: number): Map<string, number> {
       const simd = r.uleb();
       if (simd <= 0x0b || simd === 0x5c || simd === 0x5d) {
         r.uleb();
-        r.uleb();
+        const offset = r.uleb();
+        if (simd === 0x00) add(`v128.load@${offset}`);
       } else if (simd === 0x0c || simd === 0x0d) r.skip(16);
       else if (simd >= 0x15 && simd <= 0x22) r.byte();
       else if (simd >= 0x54 && simd <= 0x5b) {
@@ -156,6 +164,14 @@ export function totalOpcode(bytes: Uint8Array, name: string): number {
   let total = 0;
   for (const counts of countOpcodes(bytes).values()) total += counts.get(name) ?? 0;
   return total;
+}
+
+/** The memarg offsets of the `v128.load`s in `kernel_simd` (sorted, one entry per distinct offset). */
+export function simdLoadOffsets(bytes: Uint8Array): number[] {
+  return [...simdKernelCounts(bytes).keys()]
+    .filter((key) => key.startsWith('v128.load@'))
+    .map((key) => Number(key.slice('v128.load@'.length)))
+    .sort((a, b) => a - b);
 }
 
 /** Instruction counts of `kernel_simd`: gpu.js defines it right before the exported `run_simd`. */
