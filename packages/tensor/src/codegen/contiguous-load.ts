@@ -122,7 +122,11 @@ function f32Reader(node: WasmFunctionNode, layout: ArrayRecord): Reader {
   return {
     elements: layout.flatLength,
     bytes: 4,
-    vector: (extra = 0) => em.i32Const(2).i32Shl().v128Load(layout.offset + extra * 4, 2),
+    vector: (extra = 0) =>
+      em
+        .i32Const(2)
+        .i32Shl()
+        .v128Load(layout.offset + extra * 4, 2),
     gather(lanes) {
       em.localGet(lanes).i32x4ExtractLane(0).i32Const(2).i32Shl().f32Load(layout.offset).f32x4Splat();
       for (let lane = 1; lane < 4; lane++) {

@@ -4,10 +4,11 @@
 // Known ranges: integer literals; `this.thread.x|y|z` ∈ [0, output − 1]; `this.output.*` and integer
 // `this.constants.*` (both are baked into the module); and the i32 loop counters of
 // `int-counters.ts` when their loop is `for (let k = a; k < E; k++)` (or `<=`, or `k += c`, c > 0),
-// E has a known range, and the update is the only write to k. Sums, differences and products combine
+// E has a known range, and the update is the only write to k; and its other i32 locals that are never
+// written after their declaration (the range of the initializer). Sums, differences and products combine
 // by interval arithmetic. Anything else (arguments, float locals, Math calls) is unknown (null).
 import type { AstNode, WasmFunctionNode } from './gpujs-internals.js';
-import { counterDeclarators, forEachChild } from './int-counters.js';
+import { counterDeclarators, forEachChild, integerDeclarators } from './int-counters.js';
 
 /** Inclusive integer interval. */
 export type Interval = readonly [number, number];
@@ -117,6 +118,14 @@ export function rangeOf(node: WasmFunctionNode, ast: AstNode, depth = 0): Interv
       const declaration = node.getDeclaration(ast) as { ast?: AstNode } | null;
       const forNode = declaration?.ast ? counterDeclarators(node).get(declaration.ast) : undefined;
       if (declaration?.ast && forNode) result = counterRange(node, declaration.ast, forNode, depth);
+      // an i32 local that is never written after its declaration has the range of its initializer
+      else if (
+        declaration?.ast &&
+        integerDeclarators(node).has(declaration.ast) &&
+        countWrites(node, declaration.ast) === 0
+      ) {
+        result = rangeOf(node, declaration.ast.init as AstNode, depth + 1);
+      }
       break;
     }
     case 'BinaryExpression': {

@@ -1,4 +1,5 @@
-// Change 2: integer loop counters stay i32 in every walk of gpu.js's WebAssembly code generator.
+// Change 2: integer loop counters and integer locals stay i32 in every walk of gpu.js's WebAssembly code
+// generator.
 //
 // In stock gpu.js 2.24.1, `for (let k = 0; k < K; k++)` gets an f32 counter: the analysis walk
 // records the literal `0` as 'Integer', so the emission walk of `stmtVariableDeclaration` takes its
@@ -13,6 +14,14 @@
 // argument, and it never appears inside the arguments of a user helper call (where 'Integer' would
 // change the helper's inferred parameter type). Uses in float math convert exactly (|k| < 2^24);
 // index arithmetic becomes exact i32 arithmetic instead of f32 (exact only below 2^24).
+//
+// The same holds for any other local whose value is always an integer by construction: a `const` or
+// `let` whose initializer and every later write are integer-only expressions (integer literals,
+// `this.thread.*`, `this.output.*`, integer `this.constants.*`, Integer-typed arguments, other such
+// locals, combined with + − * & | ^ << >> or unary −; no division, no Math call, no array read). Stock gpu.js decays
+// those to f32 too (`const row = this.thread.y * K + k`), so every index built on them paid f32 math
+// and a conversion; as i32 locals they also get interval bounds (index-range.ts). Values must stay
+// below 2^31 in magnitude, as in any i32 index arithmetic.
 import type { AnyMethod, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 
 const counterCache = new WeakMap<object, Map<AstNode, AstNode>>();
@@ -124,16 +133,124 @@ export function counterDeclarators(node: WasmFunctionNode): Map<AstNode, AstNode
   return result;
 }
 
+const integerCache = new WeakMap<object, Set<AstNode>>();
+
+/** Operators that keep integers integers in JavaScript too (bitwise ones work on int32, as i32 ops do). */
+const INTEGER_OPERATORS = new Set(['+', '-', '*', '&', '|', '^', '<<', '>>']);
+
+/** Whether `ast` computes an integer from integer-only parts (`integers`: names known to hold one). */
+function integerOnly(node: WasmFunctionNode, ast: AstNode, integers: Set<string>): boolean {
+  switch (ast.type) {
+    case 'Literal':
+      return isIntegerLiteral(ast);
+    case 'Identifier': {
+      const name = ast.name as string;
+      const at = node.argumentNames.indexOf(name);
+      if (at !== -1)
+        return (node as unknown as { argumentTypes?: string[] }).argumentTypes?.[at] === 'Integer';
+      return integers.has(name);
+    }
+    case 'MemberExpression': {
+      if (ast.computed) return false;
+      const object = ast.object as AstNode;
+      if (object.type !== 'MemberExpression' || object.computed) return false;
+      if ((object.object as AstNode).type !== 'ThisExpression') return false;
+      const group = (object.property as AstNode).name;
+      const field = (ast.property as AstNode).name as string;
+      if (group === 'thread' || group === 'output') return field === 'x' || field === 'y' || field === 'z';
+      if (group === 'constants') {
+        const value = (node as unknown as { constants?: Record<string, unknown> }).constants?.[field];
+        return typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 2 ** 31;
+      }
+      return false;
+    }
+    case 'BinaryExpression':
+      return (
+        INTEGER_OPERATORS.has(ast.operator as string) &&
+        integerOnly(node, ast.left as AstNode, integers) &&
+        integerOnly(node, ast.right as AstNode, integers)
+      );
+    case 'UnaryExpression':
+      return ast.operator === '-' && integerOnly(node, ast.argument as AstNode, integers);
+    default:
+      return false;
+  }
+}
+
+/**
+ * The declarators of this function node that can be i32 locals: integer-only initializer and writes,
+ * not an argument name, never inside a helper call's arguments (a fixpoint: a local that depends on a
+ * disqualified one is disqualified too). Counters of `counterDeclarators` are among them.
+ */
+export function integerDeclarators(node: WasmFunctionNode): Set<AstNode> {
+  const cached = integerCache.get(node);
+  if (cached) return cached;
+  const ast = node.getJsAST();
+  const declarators = new Map<string, AstNode[]>();
+  const writes = new Map<string, AstNode[]>();
+  const inHelperCalls = new Set<string>();
+  const visit = (child: AstNode): void => {
+    if (child.type === 'FunctionDeclaration' || child.type === 'FunctionExpression') return;
+    if (child.type === 'VariableDeclarator' && (child.id as AstNode).type === 'Identifier' && child.init) {
+      const name = (child.id as AstNode).name as string;
+      declarators.set(name, [...(declarators.get(name) ?? []), child]);
+    }
+    if (child.type === 'AssignmentExpression' && (child.left as AstNode).type === 'Identifier') {
+      const name = (child.left as AstNode).name as string;
+      writes.set(name, [...(writes.get(name) ?? []), child]);
+    }
+    if (child.type === 'UpdateExpression' && (child.argument as AstNode).type === 'Identifier') {
+      const name = (child.argument as AstNode).name as string;
+      writes.set(name, [...(writes.get(name) ?? []), child]);
+    }
+    if (child.type === 'CallExpression' && !isMathCall(child)) {
+      for (const argument of child.arguments as AstNode[]) {
+        for (const name of declarators.keys()) if (mentions(argument, name)) inHelperCalls.add(name);
+      }
+    }
+    forEachChild(child, visit);
+  };
+  forEachChild(ast, visit);
+  const integers = new Set(
+    [...declarators.keys()].filter((n) => node.argumentNames.indexOf(n) === -1 && !inHelperCalls.has(n)),
+  );
+  const qualifies = (name: string): boolean =>
+    (declarators.get(name) ?? []).every(
+      (d) => (d as { kind?: string }).kind !== 'var' && integerOnly(node, d.init as AstNode, integers),
+    ) &&
+    (writes.get(name) ?? []).every((w) => {
+      if (w.type === 'UpdateExpression') return true;
+      const op = w.operator as string;
+      return (
+        (op === '=' || op === '+=' || op === '-=' || op === '*=') &&
+        integerOnly(node, w.right as AstNode, integers)
+      );
+    });
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const name of integers) {
+      if (!qualifies(name)) {
+        integers.delete(name);
+        changed = true;
+      }
+    }
+  }
+  const result = new Set<AstNode>();
+  for (const name of integers) for (const d of declarators.get(name) ?? []) result.add(d);
+  integerCache.set(node, result);
+  return result;
+}
+
 /** Builds the `stmtVariableDeclaration` override (scalar walks, and uniform locals of the SIMD walk). */
 export function makeIntCounterDeclaration(original: AnyMethod): AnyMethod {
   return function stmtVariableDeclaration(this: WasmFunctionNode, varDecNode: AstNode): unknown {
     const declarations = varDecNode.declarations as AstNode[] | undefined;
-    const counters = counterDeclarators(this);
-    if (!declarations?.some((declarator) => counters.has(declarator))) {
+    const integers = integerDeclarators(this);
+    if (!declarations?.some((declarator) => integers.has(declarator))) {
       return original.call(this, varDecNode);
     }
     for (const declarator of declarations) {
-      const info = counters.has(declarator) ? this.getDeclaration(declarator.id as AstNode) : null;
+      const info = integers.has(declarator) ? this.getDeclaration(declarator.id as AstNode) : null;
       if (!info) {
         original.call(this, { ...varDecNode, declarations: [declarator] });
         continue;
@@ -141,7 +258,8 @@ export function makeIntCounterDeclaration(original: AnyMethod): AnyMethod {
       info.valueType = 'Integer';
       const init = declarator.init as AstNode;
       this.setScalarLocal((declarator.id as AstNode).name as string, 'i32', 'Integer', () => {
-        this.castLiteralToInteger(init);
+        if (isIntegerLiteral(init)) this.castLiteralToInteger(init);
+        else this.emitIndex(init);
       });
     }
     return undefined;
@@ -155,14 +273,15 @@ export function makeIntCounterVarying(original: AnyMethod): AnyMethod {
     declaration: AstNode,
     varDecNode: AstNode,
   ): unknown {
-    const info = counterDeclarators(this).has(declaration)
+    const info = integerDeclarators(this).has(declaration)
       ? this.getDeclaration(declaration.id as AstNode)
       : null;
     if (!info) return original.call(this, declaration, varDecNode);
     info.valueType = 'Integer';
     const init = declaration.init as AstNode;
     this.vSetVaryingScalar((declaration.id as AstNode).name as string, 'vi32', 'Integer', () => {
-      this.vCastLiteralToInteger(init);
+      if (isIntegerLiteral(init)) this.vCastLiteralToInteger(init);
+      else this.vEmitIndex(init);
     });
     return undefined;
   };

@@ -155,4 +155,28 @@ describe('emitted WebAssembly', () => {
     expect(count(extendedCounts, 'global.get in a loop')).toBe(0);
     expect(Array.from(matvec.extended)).toEqual(Array.from(matvec.stock));
   });
+
+  it('integer locals stay i32: no float math or conversion behind an index built from them', () => {
+    const run = runPair(
+      (gpu) =>
+        gpu.createKernel(
+          function (this: Kernel, a: number[]) {
+            const row = this.thread.y * 8;
+            let s = 0;
+            for (let k = 0; k < 8; k++) {
+              const at = row + k;
+              s += a[at];
+            }
+            return s + this.thread.x;
+          },
+          { output: [4, 3] },
+        ),
+      [seeded(24, 31)],
+    );
+    const stockCounts = simdKernelCounts(run.stockBytes);
+    const extendedCounts = simdKernelCounts(run.extendedBytes);
+    expect(count(stockCounts, 'i32.trunc_sat_f32_s')).toBeGreaterThan(0);
+    expect(count(extendedCounts, 'i32.trunc_sat_f32_s')).toBe(0);
+    expect(Array.from(run.extended)).toEqual(Array.from(run.stock));
+  });
 });

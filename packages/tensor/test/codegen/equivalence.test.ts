@@ -374,4 +374,49 @@ describe('loops and their counters', () => {
     });
     expectSame(run, reference);
   });
+
+  it('integer locals keep JavaScript semantics: division, % and float use of an i32 local', () => {
+    const run = runPair(
+      (gpu) =>
+        gpu.createKernel(
+          `function (a) {
+            const row = this.thread.y * 6 + this.thread.x;
+            const shifted = (row >> 1) + (row & 1);
+            let acc = row - 3;
+            acc += 2 * shifted;
+            return a[row] + row / 4 + (acc % 3) + shifted * 0.5;
+          }`,
+          { output: [6, 3] },
+        ),
+      [seeded(18, 30)],
+    );
+    const a = seeded(18, 30);
+    const reference = Array.from({ length: 18 }, (_, cell) => {
+      const row = cell;
+      const shifted = (row >> 1) + (row & 1);
+      const acc = row - 3 + 2 * shifted;
+      return f(f(f(a[row] + f(row / 4)) + (acc % 3)) + f(shifted * 0.5));
+    });
+    expectSame(run, reference);
+  });
+
+  it('a local written with a fraction stays f32, as in stock', () => {
+    const run = runPair(
+      (gpu) =>
+        gpu.createKernel(
+          `function () {
+            let v = this.thread.x * 2;
+            if (this.thread.x > 1) v = v + 0.25;
+            const w = v * 3;
+            return w;
+          }`,
+          { output: [4] },
+        ),
+      [],
+    );
+    expectSame(
+      run,
+      Array.from({ length: 4 }, (_, x) => f((x * 2 + (x > 1 ? 0.25 : 0)) * 3)),
+    );
+  });
 });
