@@ -107,6 +107,37 @@ export class DeviceBuffer {
   }
 }
 
+/** Shape of a KV cache: layers, heads, head width, positions, batch rows. */
+export interface KVShape {
+  readonly nLayer: number;
+  readonly nHead: number;
+  readonly headDim: number;
+  readonly maxLength: number;
+  readonly batch: number;
+}
+
+/**
+ * A KV cache the engine keeps itself, with its own attention over it (webasm: in the arena, read in place
+ * by its attention kernels). C = nHead·headDim.
+ */
+export interface KVStorage {
+  readonly bytes: number;
+  /** Writes the K and V thirds of `qkv` ([B·T, 3C]) at positions L0 … L0+T−1 of `layer`. */
+  append(layer: number, qkv: DeviceBuffer, T: number, L0: number): void;
+  /**
+   * Causal attention of the T query rows of `qkv` over positions ≤ L0 + t of `layer`: [B·T, C], heads
+   * concatenated; with `returnProbs`, the probabilities [B, nH, T, L0 + T] as a host array.
+   */
+  attention(
+    layer: number,
+    qkv: DeviceBuffer,
+    args: { T: number; L0: number; scale: number; mask?: Float32Array; returnProbs: boolean },
+  ): { output: DeviceBuffer; probs?: Float32Array };
+  /** Beam search: new batch row b takes old row rows[b]. */
+  reorder(rows: readonly number[]): void;
+  dispose(): void;
+}
+
 /** What a backend implementation provides; everything else (scopes, weights, caches) is shared. */
 export interface Engine {
   readonly name: BackendName | 'reference';
@@ -135,6 +166,20 @@ export interface Engine {
     N: number,
     scales?: Float32Array,
   ): { data: DeviceBuffer; scales?: DeviceBuffer } | undefined;
+  /**
+   * y = x·W (+ bias) (→ gelu_new) for a weight from `packWeight`, when the engine has its own kernels for
+   * packed weights (webasm): x [R, K] → [R, N].
+   */
+  linearPacked?(
+    x: DeviceBuffer,
+    w: DeviceBuffer,
+    bias: DeviceBuffer | undefined,
+    gelu: boolean,
+  ): DeviceBuffer;
+  /** Rows ids[r] of a packed out_in weight (dequantised) + wpe[positions[r]], for `linearPacked` engines: [R, K]. */
+  gatherPacked?(w: DeviceBuffer, wpe: DeviceBuffer, ids: Int32Array, positions: Int32Array): DeviceBuffer;
+  /** A KV cache with the engine's own attention (`mask` of `attention`: [B, maxLength], 1 attend / 0 not). */
+  createKVStorage?(shape: KVShape): KVStorage;
   /** A shared, read-only [rows, cols] buffer of zeros (never free it). */
   zeros(rows: number, cols: number): DeviceBuffer;
   /** The host array behind a buffer when the engine keeps buffers in host memory (cpu, webasm, reference). */

@@ -2,7 +2,7 @@
 // inside each (batch, head) block). Appends happen on the device: in place on host-memory engines (cpu, webasm,
 // reference), by a copy kernel elsewhere (GL textures and WebGPU buffers are immutable kernel outputs).
 
-import type { DeviceBuffer, KernelSpec } from './backend.js';
+import type { DeviceBuffer, KernelSpec, KVStorage } from './backend.js';
 import type { BaseBackend } from './backends/base.js';
 import { TensorError } from './errors.js';
 import type { KVCache, KVCacheOptions } from './types.js';
@@ -90,6 +90,8 @@ export class KVCacheImpl implements KVCache {
   #disposed = false;
   readonly #k: DeviceBuffer[] = [];
   readonly #v: DeviceBuffer[] = [];
+  /** The engine's own cache and attention, when it has them (webasm); then #k and #v stay empty. */
+  readonly storage: KVStorage | undefined;
 
   constructor(
     readonly owner: BaseBackend,
@@ -113,6 +115,14 @@ export class KVCacheImpl implements KVCache {
     this.headDim = options.headDim;
     this.maxLength = options.maxLength;
     this.batch = options.batch ?? 1;
+    this.storage = owner.engine.createKVStorage?.({
+      nLayer: this.nLayer,
+      nHead: this.nHead,
+      headDim: this.headDim,
+      maxLength: this.maxLength,
+      batch: this.batch,
+    });
+    if (this.storage) return;
     const rows = this.batch * this.nHead * this.maxLength;
     const zeros = new Float32Array(rows * this.headDim);
     for (let i = 0; i < this.nLayer; i++) {
@@ -126,7 +136,7 @@ export class KVCacheImpl implements KVCache {
   }
 
   get bytes(): number {
-    return this.#k.reduce((sum, b) => sum + b.bytes, 0) * 2;
+    return this.storage?.bytes ?? this.#k.reduce((sum, b) => sum + b.bytes, 0) * 2;
   }
 
   assertLive(what: string): void {
@@ -139,6 +149,8 @@ export class KVCacheImpl implements KVCache {
 
   /** Writes the K and V thirds of `qkv` ([B·T, 3C]) at positions length … length+T−1 of `layer`. */
   append(layer: number, qkv: DeviceBuffer, B: number, T: number): { k: DeviceBuffer; v: DeviceBuffer } {
+    if (this.storage)
+      throw new TensorError('invalid_option', 'KVCache.append: this cache is kept by its engine');
     const engine = this.owner.engine;
     for (const part of [1, 2] as const) {
       const list = part === 1 ? this.#k : this.#v;
@@ -183,6 +195,10 @@ export class KVCacheImpl implements KVCache {
       );
     }
     if (rows.every((r, i) => r === i)) return;
+    if (this.storage) {
+      this.storage.reorder(rows);
+      return;
+    }
     const engine = this.owner.engine;
     const idx = engine.upload(Float32Array.from(rows), 1, rows.length);
     for (const list of [this.#k, this.#v]) {
@@ -216,6 +232,7 @@ export class KVCacheImpl implements KVCache {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.storage?.dispose();
     for (const b of [...this.#k, ...this.#v]) this.owner.engine.free(b);
     this.#k.length = 0;
     this.#v.length = 0;

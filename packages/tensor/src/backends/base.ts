@@ -186,6 +186,11 @@ export class BaseBackend implements Backend {
     return new TensorImpl(this, shape, buffer);
   }
 
+  /** A tensor of `shape` over a buffer an engine returned. */
+  wrap(shape: readonly number[], buffer: DeviceBuffer): TensorImpl {
+    return new TensorImpl(this, shape, buffer);
+  }
+
   track(tensor: TensorImpl): void {
     this.#tensors.add(tensor);
     this.#scopes.add(tensor);

@@ -7,6 +7,9 @@ import { HalfArray } from '../codegen/half-array.js';
 import { installWebasmCodegen } from '../codegen/index.js';
 import { TensorError } from '../errors.js';
 import type { Backend, BackendName, BackendReport } from '../types.js';
+import { WasmArenaEngine } from '../webasm/engine.js';
+import type { KernelFactory } from '../webasm/program.js';
+import { nodeModule, ThreadPool } from '../webasm/thread-pool.js';
 import { BaseBackend } from './base.js';
 import { GpuJsEngine, type GpuJsEngineOptions } from './gpujs.js';
 
@@ -95,18 +98,20 @@ export function probeBackends(): Promise<{ name: BackendName; available: boolean
 }
 
 /** The codegen extension that makes webasm kernels fast; on an unknown gpu.js → stock gpu.js, with the reason. */
-function installCodegen(): { reason: string; compact?: GpuJsEngineOptions['compact'] } {
+function installCodegen(): { reason: string; installed: boolean; compact?: GpuJsEngineOptions['compact'] } {
   try {
     const status = installWebasmCodegen(gpujs);
-    if (!status.installed) return { reason: `stock gpu.js code generation: ${status.reason}` };
+    if (!status.installed)
+      return { reason: `stock gpu.js code generation: ${status.reason}`, installed: false };
     const compact = compactStorage(status);
     const storage = compact
       ? `; weights stored compactly: int8 ${compact.int8 ? '1 byte' : '4 bytes'}, f16 ${compact.f16 ? '2 bytes' : '4 bytes'} per element`
       : '; int8/f16 weights stored as f32 (4 bytes per element)';
-    return { reason: `fast code generation: ${status.reason}${storage}`, compact };
+    return { reason: `fast code generation: ${status.reason}${storage}`, installed: true, compact };
   } catch (error) {
     return {
       reason: `stock gpu.js code generation (extension failed: ${error instanceof Error ? error.message : String(error)})`,
+      installed: false,
     };
   }
 }
@@ -120,6 +125,17 @@ function compactStorage(status: object): GpuJsEngineOptions['compact'] {
   return int8 || f16 ? { int8, f16, HalfArray } : undefined;
 }
 
+/** Logical processors: navigator.hardwareConcurrency in browsers, os.availableParallelism() in Node. */
+async function hardwareThreads(): Promise<number> {
+  const nav = (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator;
+  if (nav?.hardwareConcurrency) return nav.hardwareConcurrency;
+  if (isNode) {
+    const os = (await nodeModule('node:os')) as typeof import('node:os');
+    return os.availableParallelism?.() ?? os.cpus().length;
+  }
+  return 1;
+}
+
 /** Builds the backend and checks it computes one small kernel correctly. */
 async function instantiate(
   name: BackendName,
@@ -129,13 +145,29 @@ async function instantiate(
 ): Promise<Backend> {
   let reason = probeReason;
   let compact: GpuJsEngineOptions['compact'];
+  let arena = false;
   if (name === 'webasm') {
     const codegen = installCodegen();
     reason = `${probeReason}; ${codegen.reason}`;
     compact = codegen.compact;
+    arena = codegen.installed;
   }
   const gpu = new gpujs.GPU({ mode: name });
-  const engine = new GpuJsEngine(name, gpu, { threads: options.threads, compact });
+  let engine: BaseBackend['engine'];
+  if (arena) {
+    const threads = options.threads ?? (await hardwareThreads());
+    const pool = await ThreadPool.create(threads);
+    engine = new WasmArenaEngine({
+      factory: gpu as unknown as KernelFactory,
+      Input: gpujs.Input as never,
+      pool,
+    });
+    reason += pool
+      ? `; ${pool.size} threads over shared WebAssembly memory`
+      : `; 1 thread (${threads <= 1 ? 'threads: 1 requested' : 'no SharedArrayBuffer here: cross-origin isolation (COOP/COEP) enables threads'})`;
+  } else {
+    engine = new GpuJsEngine(name, gpu, { threads: options.threads, compact });
+  }
   const backend = new BaseBackend(engine, name, { name, reason, skipped });
   try {
     const t = backend.tensor(Float32Array.of(1.5, -2, 3.25, 4), [2, 2]);

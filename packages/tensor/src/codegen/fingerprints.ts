@@ -59,12 +59,13 @@ const FUNCTION_NODE_PRINTS: MethodPrint[] = [
 ];
 
 // compact storage replaces computeLayout and relies on every copy into wasm memory going through
-// utils.flattenTo with a target of `flatLength` slots, and on dims arrays travelling by reference
+// utils.flattenTo with a target of `flatLength` slots, and on dims arrays travelling by reference;
+// the arena engine assembles modules against its own layouts (`_assembleModule` with `totalBytes`)
 const KERNEL_PRINTS: MethodPrint[] = [
   {
     name: '_assembleModule',
     arity: 3,
-    tokens: ['emitVectorFunction', 'run_simd', 'toBytes', 'outputOffset'],
+    tokens: ['emitVectorFunction', 'run_simd', 'toBytes', 'outputOffset', 'totalBytes'],
   },
   {
     name: '_instantiate',
@@ -84,6 +85,15 @@ const KERNEL_PRINTS: MethodPrint[] = [
     ],
   },
   { name: '_computeSizeSignature', arity: 1, tokens: ['argumentTypes', 'valueDimensions'] },
+  // the webasm arena engine (src/webasm/program.ts) prepares kernels the way the pipeline executor does
+  { name: 'setupConstants', arity: 0, tokens: ['constantTypes', 'constants'] },
+  { name: 'setupArguments', arity: 1, tokens: ['argumentTypes', 'argumentSizes'] },
+  { name: 'validateSettings', arity: 1, tokens: ['output', 'checkOutput'] },
+  {
+    name: 'translateSource',
+    arity: 0,
+    tokens: ['functionBuilder', 'tracedFunctions', 'returnType', 'componentCount', 'usedMathImports'],
+  },
   { name: '_entryKey', arity: 1, tokens: ['_computeSizeSignature'] },
   { name: 'valueDimensions', arity: 1, tokens: ['size', 'getDimensions'] },
   { name: 'run', arity: 0, tokens: ['_entryKey', '_runThreaded', 'flattenTo', 'flatLength', 'arrays'] },

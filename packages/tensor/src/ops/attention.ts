@@ -188,6 +188,13 @@ export const attentionProbsSpec: KernelSpec<AttentionParams> = {
   },
 };
 
+/** keyMask [B, W] → [B, width] (positions past W stay 0: never read below the causal limit). */
+function paddedMask(keyMask: Float32Array, B: number, W: number, width: number): Float32Array {
+  const padded = new Float32Array(B * width);
+  for (let b = 0; b < B; b++) padded.set(keyMask.subarray(b * W, (b + 1) * W), b * width);
+  return padded;
+}
+
 /** Options of {@link attention}. */
 export interface AttentionOptions {
   batch: number;
@@ -259,10 +266,22 @@ export function attention(
         `attention: keyMask has ${options.keyMask.length} entries, expected [B, cache.length + T] = ${B}·${L0 + T}`,
       );
     }
-    const padded = new Float32Array(B * maxLen);
-    for (let b = 0; b < B; b++)
-      padded.set(options.keyMask.subarray(b * (L0 + T), (b + 1) * (L0 + T)), b * maxLen);
-    mask = owner.engine.upload(padded, B, maxLen);
+  }
+  if (options.keyMask && !kv.storage) {
+    mask = owner.engine.upload(paddedMask(options.keyMask, B, L0 + T, maxLen), B, maxLen);
+  }
+  if (kv.storage) {
+    kv.storage.append(layer, q.buffer, T, L0);
+    const hostMask = options.keyMask ? paddedMask(options.keyMask, B, L0 + T, maxLen) : undefined;
+    const result = kv.storage.attention(layer, q.buffer, {
+      T,
+      L0,
+      scale: options.scale,
+      ...(hostMask ? { mask: hostMask } : {}),
+      returnProbs: options.returnProbs === true,
+    });
+    const output = owner.wrap([B * T, C], result.output);
+    return result.probs ? { output, probs: owner.tensor(result.probs, [B, nH, T, L0 + T]) } : { output };
   }
   const { k, v } = kv.append(layer, q.buffer, B, T);
   const p: AttentionParams = { B, T, nH, hd, maxLen, masked: !!mask };

@@ -139,6 +139,9 @@ export function embedding(wte: Weight, wpe: Tensor, ids: Int32Array, positions: 
     idx[r] = ids[r];
     idx[R + r] = positions[r];
   }
+  if (w.packed && owner.engine.gatherPacked) {
+    return owner.wrap([R, w.inFeatures], owner.engine.gatherPacked(w.data, p.buffer, ids, positions));
+  }
   const idxBuffer = owner.engine.upload(idx, 2, R);
   const inputs = [w.data, p.buffer, idxBuffer];
   if (w.scales) inputs.push(w.scales);

@@ -199,6 +199,9 @@ export function linear(
   const shape = [...xt.shape.slice(0, -1), wt.outFeatures];
   const resident = [wt.data];
   if (wt.scales) resident.push(wt.scales);
+  if (wt.packed && owner.engine.linearPacked) {
+    return owner.wrap(shape, owner.engine.linearPacked(xt.buffer, wt.data, bt?.buffer, params.gelu));
+  }
   if (wt.packed) {
     const biasBuffer = bt?.buffer ?? owner.engine.zeros(1, wt.outFeatures);
     return owner.run(

@@ -1,0 +1,149 @@
+// attention on webasm: GPU.js kernels over the KV cache where it lives, in the arena (webasm/kv-storage.ts),
+// for a block of QB query rows at a time (QB = 1 when decoding, a power of two otherwise), so a handful of
+// compiled kernels serves every prompt length and every layer (layer, cache length and block are scalars).
+//
+//   cache (all layers): K4 [nLayer·B·nH][L/4][hd][4] (four positions side by side), V [nLayer·B·nH·L, hd]
+//   qkv block: [QB, 3C], rows r0 … r0+QB−1 of the batch's [B·T, 3C] (row bt = b·T + t)
+//
+//   scores  S: S(i, h, j) = scale · q·k_j for j ≤ L0 + t, keyMask 0 → −1e30, else −1e30
+//   max     M [QB, nH]:   max over j of S
+//   exp     P: exp(S − M) for j ≤ L0 + t, else 0
+//   output  O [QB, C]:    Σ_j P·v_j / Σ_j P, heads concatenated (natural [B·T, C] order)
+//
+// S and P are laid out [L/4][QB][nH][4]: cell (lane x, head y, z = jq·QB + i) holds position j = 4·jq + x.
+// A SIMD quad is four consecutive positions (K4 makes them one vector load per d), and positions are the
+// slowest axis, so every position up to a limit is a prefix of the cells: a call computes only the prefix
+// up to the block's causal limit (`limitCells`), whole quads; the other kernels read whole quads too (the
+// lanes past a row's limit hold −1e30 in S and 0 in P).
+
+export interface WebasmAttentionShape {
+  readonly B: number;
+  readonly nH: number;
+  readonly hd: number;
+  /** cache length (maxLength rounded up to a multiple of 4) */
+  readonly L: number;
+  /** query rows per call: 1 or a power of two */
+  readonly QB: number;
+  readonly masked: boolean;
+}
+
+const MASKED = -1e30;
+
+/** Cells of the scores / exp kernels covering positions 0 … limit (inclusive). */
+export function limitCells(p: WebasmAttentionShape, limit: number): number {
+  return (Math.floor(Math.min(limit, p.L - 1) / 4) + 1) * p.QB * p.nH * 4;
+}
+
+/** Argument types: arrays, then the integer scalars, then (scores only) the float scale. */
+export function attentionArgumentTypes(arrays: number, integers: number, floats: number): string[] {
+  return [
+    ...Array.from({ length: arrays }, () => 'Input'),
+    ...Array.from({ length: integers }, () => 'Integer'),
+    ...Array.from({ length: floats }, () => 'Float'),
+  ];
+}
+
+/**
+ * Local row i → batch row bt = r0 + i → (b, t). The scalars are Integer arguments and these are integer
+ * locals (i32 in the code generator); one sequence (B = 1) needs no division.
+ */
+function rowOf(p: WebasmAttentionShape, i: string): string[] {
+  return [
+    `const i = ${i};`,
+    'const bt = r0 + i;',
+    p.B === 1 ? 'const b = 0;' : 'const b = Math.floor((bt + 0.5) / T);',
+    p.B === 1 ? 'const t = bt;' : 'const t = bt - b * T;',
+  ];
+}
+
+/** jq and i of an S cell's z = jq·QB + i (QB a power of two: shifts and masks, integer arithmetic). */
+function splitZ(p: WebasmAttentionShape): string[] {
+  const shift = Math.log2(p.QB);
+  return p.QB === 1
+    ? ['const jq = this.thread.z;', ...rowOf(p, '0')]
+    : [`const jq = this.thread.z >> ${shift};`, ...rowOf(p, `this.thread.z & ${p.QB - 1}`)];
+}
+
+/** S: output [4, nH, QB·L/4]; arguments qkv [3C, QB], k4 [4, nLayer·B·nH·(L/4)·hd], mask? [L, B]. */
+export function scoresSource(p: WebasmAttentionShape): string {
+  return [
+    `function (qkv, k4, ${p.masked ? 'mask, ' : ''}layer, L0, T, r0, scale) {`,
+    'const h = this.thread.y;',
+    ...splitZ(p),
+    'const j = jq * 4 + this.thread.x;',
+    `let s = ${MASKED};`,
+    'if (j <= L0 + t) {',
+    '  s = 0.0;',
+    `  const row = (((layer * ${p.B} + b) * ${p.nH} + h) * ${p.L / 4} + jq) * ${p.hd};`,
+    `  const q = h * ${p.hd};`,
+    `  for (let d = 0; d < ${p.hd}; d++) {`,
+    '    s += qkv[i][q + d] * k4[row + d][this.thread.x];',
+    '  }',
+    '  s = s * scale;',
+    p.masked ? `  if (mask[b][j] == 0.0) { s = ${MASKED}; }` : '',
+    '}',
+    'return s;',
+    '}',
+  ].join('\n');
+}
+
+/** A loop over the whole quads up to position `lim` of S-shaped `a` for row i, head h: `body(read)`. */
+function quads(
+  p: WebasmAttentionShape,
+  a: string,
+  body: (read: (lane: number) => string) => string[],
+): string[] {
+  const at = (lane: number) => `${a}[jq * ${p.QB} + i][h][${lane}]`;
+  return ['for (let jq = 0; jq * 4 <= lim; jq++) {', ...body(at).map((line) => `  ${line}`), '}'];
+}
+
+/** M: output [nH, QB]; argument s [4, nH, QB·L/4]. */
+export function maxSource(p: WebasmAttentionShape): string {
+  return [
+    'function (s, L0, T, r0) {',
+    'const h = this.thread.x;',
+    ...rowOf(p, 'this.thread.y'),
+    `const lim = Math.min(L0 + t, ${p.L - 1});`,
+    'let m = -3.0e38;',
+    ...quads(p, 's', (at) => [
+      `m = Math.max(Math.max(m, ${at(0)}), Math.max(${at(1)}, Math.max(${at(2)}, ${at(3)})));`,
+    ]),
+    'return m;',
+    '}',
+  ].join('\n');
+}
+
+/** P: output [4, nH, QB·L/4]; arguments s (as output), m [nH, QB]. */
+export function expSource(p: WebasmAttentionShape): string {
+  return [
+    'function (s, m, L0, T, r0) {',
+    'const h = this.thread.y;',
+    ...splitZ(p),
+    'const j = jq * 4 + this.thread.x;',
+    'let e = 0.0;',
+    'if (j <= L0 + t) { e = Math.exp(s[this.thread.z][this.thread.y][this.thread.x] - m[i][h]); }',
+    'return e;',
+    '}',
+  ].join('\n');
+}
+
+/** O: output [hd, nH, QB]; arguments e [4, nH, QB·L/4], v [hd, nLayer·B·nH·L]. */
+export function outputSource(p: WebasmAttentionShape): string {
+  return [
+    'function (e, v, layer, L0, T, r0) {',
+    'const h = this.thread.y;',
+    ...rowOf(p, 'this.thread.z'),
+    `const lim = Math.min(L0 + t, ${p.L - 1});`,
+    `const vb = ((layer * ${p.B} + b) * ${p.nH} + h) * ${p.L};`,
+    'let acc = 0.0;',
+    'let sum = 0.0;',
+    ...quads(p, 'e', (at) => [
+      ...[0, 1, 2, 3].map((lane) => `const p${lane} = ${at(lane)};`),
+      'sum += (p0 + p1) + (p2 + p3);',
+      // the lane index must be this.thread.x itself for the vector load
+      ...[0, 1, 2, 3].map((lane) => `acc += p${lane} * v[vb + jq * 4 + ${lane}][this.thread.x];`),
+    ]),
+    'return acc / sum;',
+    '}',
+  ].join('\n');
+}

@@ -1,0 +1,86 @@
+// linear on webasm: GPU.js kernels over a weight packed 16 output features per group
+// (webasm/packed-weight.ts), one for decoding (one row) and one for prefill (four rows per call).
+//
+//   decode:   x [K] · W (packed [G][K][16]) (+ bias) (→ gelu_new) → y [16G]      output [4, G], Array(4)
+//   prefill:  x [4, K] · W                          → y [4 rows] per cell        output [4, 4, G], Array(4)
+//
+// Decode: cell (lane x, group g) accumulates the four features n = 16g + 4x + c, c = 0 … 3, over k; per k
+// it loads x[k] once and four vectors of weights (64 contiguous bytes for f32). gpu.js stores component c
+// of cell (x, g) at 16g + 4x + c, so the output is y in natural order.
+// Prefill: cell (lane x, c, g) accumulates feature n = 16g + 4x + c for four rows at once: each weight
+// vector is loaded once and used four times. The output is [g][c][x][row]; `scatterRows` puts it in place.
+// Bias and int8 scales are kernel constants in q order (packed-weight.ts), read as vectors like the weights.
+// Both kernels sum over k in the same order, so a row gives the same bits in either.
+
+import { GELU_RATIONAL_SOURCE } from './gelu-new.js';
+
+export interface PackedLinearShape {
+  readonly K: number;
+  readonly G: number;
+  readonly int8: boolean;
+}
+
+function epilogue(p: PackedLinearShape, names: string[], at: (i: number) => string): string[] {
+  const lines: string[] = [];
+  names.forEach((v, i) => {
+    if (p.int8) lines.push(`${v} = ${v} * this.constants.scale${at(i)};`);
+    lines.push(`${v} = ${v} + bias${at(i)};`);
+  });
+  // gelu is a uniform flag, not part of the source: one compiled kernel serves both uses of a weight
+  lines.push('if (gelu > 0.5) {', ...names.map(GELU_RATIONAL_SOURCE), '}');
+  return lines;
+}
+
+/**
+ * Decode kernel source: arguments x [K], bias [16, G] (q order), gelu (0 | 1); constants w [16, K, G],
+ * scale? [16, G] (int8, q order).
+ */
+export function matvecSource(p: PackedLinearShape): string {
+  const s = ['s0', 's1', 's2', 's3'];
+  const lane = (c: number) => (c === 0 ? 'this.thread.x' : `this.thread.x + ${4 * c}`);
+  return [
+    'function (x, bias, gelu) {',
+    ...s.map((v) => `let ${v} = 0;`),
+    `for (let k = 0; k < ${p.K}; k++) {`,
+    '  const xk = x[k];',
+    ...s.map((v, c) => `  ${v} += xk * this.constants.w[this.thread.y][k][${lane(c)}];`),
+    '}',
+    ...epilogue(p, s, (c) => `[this.thread.y][${lane(c)}]`),
+    `return [${s.join(', ')}];`,
+    '}',
+  ].join('\n');
+}
+
+/** Prefill kernel source: the same, with x [4, K] (four rows; pad with zero rows). */
+export function rowsSource(p: PackedLinearShape): string {
+  const s = ['s0', 's1', 's2', 's3'];
+  const lane = 'this.thread.y * 4 + this.thread.x';
+  return [
+    'function (x, bias, gelu) {',
+    ...s.map((v) => `let ${v} = 0;`),
+    `for (let k = 0; k < ${p.K}; k++) {`,
+    `  const wk = this.constants.w[this.thread.z][k][${lane}];`,
+    ...s.map((v, r) => `  ${v} += x[${r}][k] * wk;`),
+    '}',
+    ...epilogue(p, s, () => `[this.thread.z][${lane}]`),
+    `return [${s.join(', ')}];`,
+    '}',
+  ].join('\n');
+}
+
+/** Rows per prefill call. */
+export const PREFILL_ROWS = 4;
+
+/**
+ * Writes a prefill call's output (raw[((g·4 + c)·4 + x)·4 + r] for feature 16g + 4x + c) into rows
+ * r0 … r0 + rows − 1 of `out` ([R, N] row-major).
+ */
+export function scatterRows(raw: Float32Array, out: Float32Array, N: number, r0: number, rows: number): void {
+  for (let n = 0; n < N; n++) {
+    const g = n >> 4;
+    const x = (n >> 2) & 3;
+    const c = n & 3;
+    const from = (((g * 4 + c) * 4 + x) * 4) | 0;
+    for (let r = 0; r < rows; r++) out[(r0 + r) * N + n] = raw[from + r];
+  }
+}

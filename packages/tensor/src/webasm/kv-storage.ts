@@ -1,0 +1,275 @@
+// The KV cache of the webasm engine: every layer's keys and values in two arena regions, appended in place
+// from the host and read in place by the attention kernels of ops/attention-webasm.ts.
+//
+//   K4 [nLayer·B·nH][L/4][hd][4]: four consecutive positions side by side, so the scores kernel reads them
+//      with one vector load per d; V [nLayer·B·nH·L, hd]: position-major, one vector load per 4 dims.
+//   Only the positions written are ever touched, so a 1024-position cache costs resident memory in
+//   proportion to the positions used.
+//
+// Attention runs query rows in blocks of QB (1 when decoding, PREFILL_BLOCK otherwise) through four chained
+// programs whose intermediates (scores, max, exp) stay in the arena: each program reads its predecessor's
+// output region in place.
+
+import type { DeviceBuffer, KVShape, KVStorage } from '../backend.js';
+import { DeviceBuffer as Buffer } from '../backend.js';
+import {
+  attentionArgumentTypes,
+  expSource,
+  limitCells,
+  maxSource,
+  outputSource,
+  scoresSource,
+  type WebasmAttentionShape,
+} from '../ops/attention-webasm.js';
+import type { Region } from './arena.js';
+import type { WasmProgram } from './program.js';
+
+/** Query rows per attention call in prefill (a power of two: the kernels split rows with shifts). */
+export const PREFILL_BLOCK = 32;
+
+/** What the storage needs from its engine: regions, compiled (cached) programs and the thread pool. */
+export interface KVHost {
+  /** A region for a cache (reused across caches of one size), in a chunk with room for its programs. */
+  cacheRegions(kBytes: number, vBytes: number, slack: number): { k: Region; v: Region };
+  returnCacheRegions(k: Region, v: Region): void;
+  /** A program built once per `key` (kernels depend on the shape and the regions they read). */
+  program(key: string, build: () => ConstructorParameters<typeof WasmProgram>[2]): WasmProgram;
+  /** Runs cells [0, cells) of `program` (default all). */
+  callProgram(
+    program: WasmProgram,
+    inputs: (ArrayLike<number> | null)[],
+    scalars: number[],
+    cells?: number,
+  ): void;
+}
+
+interface AttentionPrograms {
+  shape: WebasmAttentionShape;
+  scores: WasmProgram;
+  max: WasmProgram;
+  exp: WasmProgram;
+  output: WasmProgram;
+}
+
+export class ArenaKVStorage implements KVStorage {
+  readonly bytes: number;
+  readonly #shape: KVShape;
+  readonly #L: number;
+  readonly #host: KVHost;
+  readonly #k: Region;
+  readonly #v: Region;
+  readonly #kView: Float32Array;
+  readonly #vView: Float32Array;
+  readonly #Input: new (
+    value: unknown,
+    size: number[],
+  ) => unknown;
+  /** One past the highest position written: V rows up to it are zeroed before the regions are reused. */
+  #written = 0;
+  #disposed = false;
+
+  constructor(shape: KVShape, host: KVHost, Input: new (value: unknown, size: number[]) => unknown) {
+    this.#shape = shape;
+    this.#host = host;
+    this.#Input = Input;
+    const L = Math.ceil(shape.maxLength / 4) * 4;
+    this.#L = L;
+    const floats = shape.nLayer * shape.batch * shape.nHead * L * shape.headDim;
+    const C = shape.nHead * shape.headDim;
+    // intermediates of both block sizes: scores and exp [QB·nH, L], plus qkv, max and output blocks
+    const perBlock = (qb: number) => (2 * qb * shape.nHead * L + qb * (4 * C + shape.nHead)) * 4 + 4096;
+    const { k, v } = host.cacheRegions(floats * 4, floats * 4, perBlock(1) + perBlock(PREFILL_BLOCK));
+    this.#k = k;
+    this.#v = v;
+    this.#kView = new Float32Array(k.chunk.buffer, k.offset, floats);
+    this.#vView = new Float32Array(v.chunk.buffer, v.offset, floats);
+    this.bytes = floats * 8;
+  }
+
+  append(layer: number, qkv: DeviceBuffer, T: number, L0: number): void {
+    const { batch: B, nHead: nH, headDim: hd } = this.#shape;
+    const L = this.#L;
+    const C = nH * hd;
+    const src = qkv.storage as Float32Array;
+    const k = this.#kView;
+    const v = this.#vView;
+    this.#written = Math.max(this.#written, L0 + T);
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const row = (b * T + t) * 3 * C;
+        const pos = L0 + t;
+        for (let h = 0; h < nH; h++) {
+          const bh = (layer * B + b) * nH + h;
+          const kAt = (bh * (L / 4) + (pos >> 2)) * hd * 4 + (pos & 3);
+          const from = row + C + h * hd;
+          for (let d = 0; d < hd; d++) k[kAt + d * 4] = src[from + d];
+          v.set(src.subarray(from + C, from + C + hd), (bh * L + pos) * hd);
+        }
+      }
+    }
+  }
+
+  attention(
+    layer: number,
+    qkv: DeviceBuffer,
+    args: { T: number; L0: number; scale: number; mask?: Float32Array; returnProbs: boolean },
+  ): { output: DeviceBuffer; probs?: Float32Array } {
+    const { batch: B, nHead: nH, headDim: hd } = this.#shape;
+    const { T, L0, scale } = args;
+    const C = nH * hd;
+    const mask = args.mask && this.#widen(args.mask);
+    const R = B * T;
+    const QB = T === 1 ? 1 : PREFILL_BLOCK;
+    const p = this.#programs({ B, nH, hd, L: this.#L, QB, masked: !!mask });
+    const src = qkv.storage as Float32Array;
+    const out = new Float32Array(R * C);
+    const probs = args.returnProbs ? new Float32Array(B * nH * T * (L0 + T)) : undefined;
+    const block = new Float32Array(QB * 3 * C);
+    const host = this.#host;
+    for (let r0 = 0; r0 < R; r0 += QB) {
+      const rows = Math.min(QB, R - r0);
+      block.fill(0);
+      block.set(src.subarray(r0 * 3 * C, (r0 + rows) * 3 * C));
+      // positions past the block's last causal limit are never computed
+      let limit = 0;
+      for (let i = 0; i < rows; i++) limit = Math.max(limit, L0 + ((r0 + i) % T));
+      const cells = limitCells(p.shape, limit);
+      host.callProgram(
+        p.scores,
+        mask ? [block, null, mask] : [block, null],
+        [layer, L0, T, r0, scale],
+        cells,
+      );
+      host.callProgram(p.max, [null], [L0, T, r0]);
+      host.callProgram(p.exp, [null, null], [L0, T, r0], cells);
+      host.callProgram(p.output, [null, null], [layer, L0, T, r0]);
+      out.set(p.output.output().subarray(0, rows * C), r0 * C);
+      if (probs) this.#probs(p.exp.output(), probs, r0, rows, T, L0, QB);
+    }
+    const output = new Buffer(R, C, out);
+    return probs ? { output, probs } : { output };
+  }
+
+  reorder(rows: readonly number[]): void {
+    const { nLayer, batch: B, nHead: nH, headDim: hd } = this.#shape;
+    const block = nH * this.#L * hd; // one batch row of one layer, in both layouts
+    for (const view of [this.#kView, this.#vView]) {
+      for (let layer = 0; layer < nLayer; layer++) {
+        const base = layer * B * block;
+        const old = view.slice(base, base + B * block);
+        for (let b = 0; b < B; b++)
+          view.set(old.subarray(rows[b] * block, (rows[b] + 1) * block), base + b * block);
+      }
+    }
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    // the output kernel reads whole quads of positions (weights 0 past the limit): keep reused V rows finite
+    const { nLayer, batch: B, nHead: nH, headDim: hd } = this.#shape;
+    for (let bh = 0; bh < nLayer * B * nH; bh++) {
+      this.#vView.fill(0, bh * this.#L * hd, (bh * this.#L + this.#written) * hd);
+    }
+    this.#host.returnCacheRegions(this.#k, this.#v);
+  }
+
+  /** A [B, maxLength] mask as the kernels read it: [B, L] (L rounds maxLength up to a multiple of 4). */
+  #widen(mask: Float32Array): Float32Array {
+    const { batch: B, maxLength } = this.#shape;
+    const L = this.#L;
+    if (L === maxLength) return mask;
+    const out = new Float32Array(B * L);
+    for (let b = 0; b < B; b++) out.set(mask.subarray(b * maxLength, (b + 1) * maxLength), b * L);
+    return out;
+  }
+
+  /** Normalised probabilities of one block: e / Σe per row, into probs [B, nH, T, L0 + T]. */
+  #probs(
+    e: Float32Array,
+    probs: Float32Array,
+    r0: number,
+    rows: number,
+    T: number,
+    L0: number,
+    QB: number,
+  ): void {
+    const { nHead: nH } = this.#shape;
+    const W = L0 + T;
+    for (let i = 0; i < rows; i++) {
+      const bt = r0 + i;
+      const b = Math.floor(bt / T);
+      const t = bt - b * T;
+      for (let h = 0; h < nH; h++) {
+        // e is laid out [L/4][QB][nH][4]
+        const at = (j: number) => (((j >> 2) * QB + i) * nH + h) * 4 + (j & 3);
+        let sum = 0;
+        for (let j = 0; j <= L0 + t; j++) sum += e[at(j)];
+        const to = ((b * nH + h) * T + t) * W;
+        for (let j = 0; j <= L0 + t; j++) probs[to + j] = e[at(j)] / sum;
+      }
+    }
+  }
+
+  #programs(s: WebasmAttentionShape): AttentionPrograms {
+    const { nLayer } = this.#shape;
+    const { B, nH, hd, L, QB } = s;
+    const C = nH * hd;
+    const Input = this.#Input;
+    const key = `${B}.${nH}.${hd}.${L}.${QB}.${s.masked}@${this.#k.chunk.id}:${this.#k.offset}:${this.#v.offset}`;
+    const f32 = (n: number) => new Float32Array(n);
+    // a bound argument's representative value is a view of the region it reads
+    const view = (r: Region, n: number) => new Float32Array(r.chunk.buffer, r.offset, n);
+    const settings = (output: number[], types: string[]) => ({
+      output,
+      argumentTypes: types,
+      tactic: 'precision',
+      loopMaxIterations: L,
+    });
+    const scalars = (n: number) => Array.from({ length: n }, () => 0);
+    const host = this.#host;
+    const rows = nLayer * B * nH;
+    const scores = host.program(`attention_scores|${key}`, () => ({
+      source: scoresSource(s),
+      settings: settings([4, nH, (QB * L) / 4], attentionArgumentTypes(s.masked ? 3 : 2, 4, 1)),
+      args: [
+        new Input(f32(QB * 3 * C), [3 * C, QB]),
+        new Input(view(this.#k, rows * L * hd), [4, rows * (L / 4) * hd]),
+        ...(s.masked ? [new Input(f32(B * L), [L, B])] : []),
+        ...scalars(5),
+      ],
+      bind: { k4: this.#k },
+      threaded: true,
+    }));
+    const max = host.program(`attention_max|${key}`, () => ({
+      source: maxSource(s),
+      settings: settings([nH, QB], attentionArgumentTypes(1, 3, 0)),
+      args: [new Input(view(scores.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]), ...scalars(3)],
+      bind: { s: scores.outputRegion },
+      threaded: false,
+    }));
+    const exp = host.program(`attention_exp|${key}`, () => ({
+      source: expSource(s),
+      settings: settings([4, nH, (QB * L) / 4], attentionArgumentTypes(2, 3, 0)),
+      args: [
+        new Input(view(scores.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]),
+        new Input(view(max.outputRegion, nH * QB), [nH, QB]),
+        ...scalars(3),
+      ],
+      bind: { s: scores.outputRegion, m: max.outputRegion },
+      threaded: true,
+    }));
+    const output = host.program(`attention_output|${key}`, () => ({
+      source: outputSource(s),
+      settings: settings([hd, nH, QB], attentionArgumentTypes(2, 4, 0)),
+      args: [
+        new Input(view(exp.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]),
+        new Input(view(this.#v, rows * L * hd), [hd, rows * L]),
+        ...scalars(4),
+      ],
+      bind: { e: exp.outputRegion, v: this.#v },
+      threaded: true,
+    }));
+    return { shape: s, scores, max, exp, output };
+  }
+}

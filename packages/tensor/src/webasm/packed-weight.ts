@@ -1,0 +1,110 @@
+// How a weight matrix lives in the webasm arena: 16 output features per group, laid out for the
+// linear kernels of ops/linear-webasm.ts.
+//
+//   W: K → N (HF Conv1D [K, N] 'in_out', or [N, K] 'out_in' such as the tied LM head wte)
+//   packed[(g·K + k)·16 + q] = W[k][n]   with n = 16g + 4x + c and q = 4c + x   (G = ⌈N/16⌉, N padded with 0)
+//
+// A kernel cell (lane x of a quad, group g) returns 4 values, c = 0 … 3, which gpu.js stores at
+// (g·4 + x)·4 + c = n: the natural output order. For one c the four lanes read packed[…·16 + 4c + x],
+// four consecutive elements (one vector load); for one k all 16 values of the group are 64 (f32),
+// 32 (f16) or 16 (int8) contiguous bytes. Per-output vectors that the kernels read the same way (bias,
+// int8 scales) are stored in "q order": position 16g + q holds feature n — `toQOrder` below.
+
+import { HalfArray } from '../codegen/half-array.js';
+import type { Arena, Region } from './arena.js';
+
+export type PackedKind = 'f32' | 'f16' | 'int8';
+export const PACKED_BYTES: Record<PackedKind, number> = { f32: 4, f16: 2, int8: 1 };
+
+/** Position of feature n in q order (an involution: swapping x and c twice is the identity). */
+export function qIndex(n: number): number {
+  return (n & ~15) | ((n & 3) << 2) | ((n >> 2) & 3);
+}
+
+/** A length-16G copy of `values` (length N) in q order, zero padded. */
+export function toQOrder(values: ArrayLike<number>, N: number, fill = 0): Float32Array {
+  const out = new Float32Array(Math.ceil(N / 16) * 16).fill(fill);
+  for (let n = 0; n < N; n++) out[qIndex(n)] = values[n];
+  return out;
+}
+
+/** A weight stored in the arena: packed values, and for int8 the per-feature scales in q order. */
+export interface PackedWeight {
+  readonly kind: PackedKind;
+  readonly K: number;
+  readonly N: number;
+  readonly G: number;
+  readonly data: Region;
+  readonly scales?: Region;
+}
+
+/** A typed view of the packed values (Float32Array, Int8Array, or HalfArray of half bits). */
+export function packedView(w: PackedWeight): Float32Array | Int8Array | HalfArray {
+  const n = w.G * w.K * 16;
+  const { buffer } = w.data.chunk;
+  if (w.kind === 'int8') return new Int8Array(buffer, w.data.offset, n);
+  if (w.kind === 'f16') return new HalfArray(buffer as ArrayBuffer, w.data.offset, n);
+  return new Float32Array(buffer, w.data.offset, n);
+}
+
+/** The int8 scales (q order, length 16G). */
+export function scalesView(w: PackedWeight): Float32Array | undefined {
+  return w.scales && new Float32Array(w.scales.chunk.buffer, w.scales.offset, w.G * 16);
+}
+
+/**
+ * Allocates a weight in the arena (with `slack` bytes of room beside it for its kernels' regions) and
+ * writes `values` into it, packed. `values`: f32 values, int8 integers (with `scales`, one per output
+ * feature) or half bit patterns, [K, N] for 'in_out' or [N, K] for 'out_in'.
+ */
+export function packWeight(
+  arena: Arena,
+  values: Float32Array | Int8Array | Uint16Array,
+  layout: 'in_out' | 'out_in',
+  K: number,
+  N: number,
+  scales: Float32Array | undefined,
+  slack: number,
+): PackedWeight {
+  const kind: PackedKind =
+    values instanceof Int8Array ? 'int8' : values instanceof Uint16Array ? 'f16' : 'f32';
+  const G = Math.ceil(N / 16);
+  const data = arena.allocWeight(G * K * 16 * PACKED_BYTES[kind], slack + (scales ? G * 64 : 0));
+  const weight: PackedWeight = {
+    kind,
+    K,
+    N,
+    G,
+    data,
+    ...(scales ? { scales: arena.alloc(G * 64, data.chunk) } : {}),
+  };
+  const view = packedView(weight);
+  if (layout === 'in_out') {
+    // source rows are contiguous in n: walk them in order, writing 16 streams at once
+    for (let k = 0; k < K; k++) {
+      const row = k * N;
+      for (let n = 0; n < N; n++) view[((n >> 4) * K + k) * 16 + (qIndex(n) & 15)] = values[row + n];
+    }
+  } else {
+    for (let n = 0; n < N; n++) {
+      const src = n * K;
+      const dst = (n >> 4) * K * 16 + (qIndex(n) & 15);
+      for (let k = 0; k < K; k++) view[dst + k * 16] = values[src + k];
+    }
+  }
+  if (scales) scalesView(weight)?.set(toQOrder(scales, N, 1));
+  return weight;
+}
+
+/** Row `n` of W as f32 (the embedding gather from the tied wte), dequantised or decoded. */
+export function readFeature(w: PackedWeight, n: number, out: Float32Array, halves?: Float32Array): void {
+  const view = packedView(w);
+  const base = (n >> 4) * w.K * 16 + (qIndex(n) & 15);
+  const scale = w.kind === 'int8' ? (scalesView(w) as Float32Array)[qIndex(n)] : 1;
+  if (w.kind === 'f16') {
+    const table = halves as Float32Array;
+    for (let k = 0; k < w.K; k++) out[k] = table[view[base + k * 16]];
+  } else {
+    for (let k = 0; k < w.K; k++) out[k] = view[base + k * 16] * scale;
+  }
+}

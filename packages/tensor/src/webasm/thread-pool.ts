@@ -1,0 +1,198 @@
+// Synchronous worker threads for the webasm engine: a kernel call's cells are cut into chunks that the
+// main thread and the workers take from a shared counter until none is left, over the same shared
+// memory, and the call returns when every taken chunk is done. No message crosses per call: the call
+// goes through a shared control block (worker-source.ts), so it costs a few microseconds instead of a
+// postMessage round trip, and every kernel of a decode step (not only the LM head) can use both cores.
+// Chunks balance the work: a worker that wakes late takes fewer of them.
+//
+// A worker that is busy with messages (a new module to instantiate) or not ready for a module simply
+// gets no call: the main thread takes every chunk, so a call never waits for a worker to start.
+
+import {
+  BUSY,
+  CELLS,
+  CHUNK,
+  CONTROL_STRIDE,
+  IDLE,
+  NEXT_CHUNK,
+  POSTED,
+  PROGRAM,
+  READY,
+  SIMD,
+  STATE,
+  WORKER_SOURCE,
+} from './worker-source.js';
+
+/** Chunks per participant and call: enough to balance a late start, few enough to keep counters cheap. */
+const CHUNKS_PER_THREAD = 8;
+
+/** What a worker needs to run one kernel module. */
+export interface ThreadProgram {
+  readonly id: number;
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly math: readonly string[];
+}
+
+interface WorkerHandle {
+  postMessage(message: unknown): void;
+  terminate(): unknown;
+}
+
+const isNode =
+  typeof process !== 'undefined' && !!process.versions?.node && typeof globalThis.window === 'undefined';
+
+/** A Node built-in, imported through a variable so that browser bundlers leave it alone. */
+export function nodeModule(specifier: string): Promise<unknown> {
+  return import(/* @vite-ignore */ specifier);
+}
+
+async function spawn(): Promise<WorkerHandle> {
+  if (isNode) {
+    const { Worker } = (await nodeModule('node:worker_threads')) as typeof import('node:worker_threads');
+    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    worker.unref();
+    return worker;
+  }
+  const url = URL.createObjectURL(new Blob([WORKER_SOURCE], { type: 'text/javascript' }));
+  const worker = new Worker(url);
+  URL.revokeObjectURL(url);
+  return worker;
+}
+
+/** Whether this thread may block in Atomics.wait (Node's main thread and workers: yes; a page: no). */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export class ThreadPool {
+  readonly size: number;
+  readonly #workers: WorkerHandle[];
+  readonly #control: Int32Array;
+  readonly #block: boolean;
+  /** Programs not yet sent, per worker. */
+  readonly #unsent: ThreadProgram[][];
+  #disposed = false;
+
+  private constructor(workers: WorkerHandle[], control: Int32Array) {
+    this.#workers = workers;
+    this.#control = control;
+    this.size = workers.length + 1;
+    this.#block = canBlock();
+    this.#unsent = workers.map(() => []);
+  }
+
+  /**
+   * A pool of `threads` participants (the calling thread and threads − 1 workers), or undefined when
+   * the environment has no shared memory or threads ≤ 1.
+   */
+  static async create(threads: number): Promise<ThreadPool | undefined> {
+    if (threads <= 1 || typeof SharedArrayBuffer === 'undefined') return undefined;
+    if (typeof globalThis.crossOriginIsolated === 'boolean' && !globalThis.crossOriginIsolated)
+      return undefined;
+    const count = threads - 1;
+    const control = new Int32Array(new SharedArrayBuffer((count + 1) * CONTROL_STRIDE * 4));
+    const workers: WorkerHandle[] = [];
+    try {
+      for (let i = 0; i < count; i++) workers.push(await spawn());
+    } catch {
+      for (const w of workers) w.terminate();
+      return undefined;
+    }
+    const pool = new ThreadPool(workers, control);
+    for (let index = 0; index < workers.length; index++) {
+      pool.#post(index, { type: 'init', control: control.buffer, index });
+    }
+    return pool;
+  }
+
+  /** Makes `program` available to every worker (sent with the next batch, before its first call). */
+  add(program: ThreadProgram): void {
+    for (const list of this.#unsent) list.push(program);
+  }
+
+  /** Forgets programs (their modules were disposed). */
+  release(ids: readonly number[]): void {
+    if (this.#disposed || ids.length === 0) return;
+    const gone = new Set(ids);
+    this.#workers.forEach((_, w) => {
+      this.#unsent[w] = this.#unsent[w].filter((p) => !gone.has(p.id));
+      this.#post(w, { type: 'release', ids: [...ids] });
+    });
+  }
+
+  /**
+   * Runs cells [0, cells) of `program`: `run(start, end)` is the calling thread's own entry point
+   * (`simd`: chunks are multiples of 4 so `run_simd` can serve them). Returns when every cell ran.
+   */
+  run(program: ThreadProgram, cells: number, simd: boolean, run: (start: number, end: number) => void): void {
+    this.#flush();
+    const control = this.#control;
+    let chunk = Math.ceil(cells / (this.size * CHUNKS_PER_THREAD));
+    if (simd) chunk = Math.ceil(chunk / 4) * 4;
+    Atomics.store(control, NEXT_CHUNK, 0);
+    const assigned: number[] = [];
+    for (let w = 0; w < this.#workers.length; w++) {
+      const at = (w + 1) * CONTROL_STRIDE;
+      if (Atomics.load(control, at + READY) < program.id) continue;
+      control[at + PROGRAM] = program.id;
+      control[at + CHUNK] = chunk;
+      control[at + CELLS] = cells;
+      control[at + SIMD] = simd ? 1 : 0;
+      if (Atomics.compareExchange(control, at + STATE, IDLE, BUSY) !== IDLE) continue;
+      Atomics.notify(control, at + STATE);
+      assigned.push(at + STATE);
+    }
+    for (;;) {
+      const start = Atomics.add(control, NEXT_CHUNK, 1) * chunk;
+      if (start >= cells) break;
+      run(start, Math.min(start + chunk, cells));
+    }
+    for (const state of assigned) this.#await(state);
+  }
+
+  dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    this.#workers.forEach((worker, w) => {
+      this.#post(w, { type: 'exit' });
+      worker.terminate();
+    });
+  }
+
+  #await(index: number): void {
+    const control = this.#control;
+    let spins = 0;
+    while (Atomics.load(control, index) === BUSY) {
+      if (this.#block && ++spins > 2000) {
+        Atomics.wait(control, index, BUSY, 1);
+        spins = 0;
+      }
+    }
+  }
+
+  #flush(): void {
+    this.#workers.forEach((_, w) => {
+      const list = this.#unsent[w];
+      if (list.length === 0) return;
+      this.#unsent[w] = [];
+      this.#post(w, {
+        type: 'setup',
+        programs: list.map((p) => ({ id: p.id, module: p.module, memory: p.memory, math: [...p.math] })),
+      });
+    });
+  }
+
+  #post(w: number, message: unknown): void {
+    if (this.#disposed && (message as { type: string }).type !== 'exit') return;
+    const at = (w + 1) * CONTROL_STRIDE;
+    Atomics.add(this.#control, at + POSTED, 1);
+    this.#workers[w].postMessage(message);
+    Atomics.notify(this.#control, at + STATE);
+  }
+}
