@@ -1,0 +1,112 @@
+// The benchmark page: loads gpt2js's model from this page's origin (/model/) on the backend and weight
+// storage the runner asks for, warms up (compiles every kernel for the prompt shape and the one-token step),
+// then greedy-decodes the workload exactly like ../../engines/gpt2js.mjs, reading back one id per step.
+// The runner calls `window.__bench.run(params)`; progress goes to the console as `[bench] …` lines so a
+// timed-out sample can still say how far it got. Raw timestamps go back; the figures are computed in Node
+// with the same summarise() as the Node benchmark.
+import { GPT2LMHeadModel } from '@gpt2js/gpt2';
+import { describeGpu } from './device.js';
+
+// Counting Web Worker constructions shows whether webasm really started threads, which crossOriginIsolated
+// alone does not prove (without SharedArrayBuffer every kernel silently runs on the main thread).
+let workersStarted = 0;
+const NativeWorker = globalThis.Worker;
+if (typeof NativeWorker === 'function') {
+  globalThis.Worker = class CountedWorker extends NativeWorker {
+    constructor(...args) {
+      super(...args);
+      workersStarted++;
+    }
+  };
+}
+
+const progress = (message) => console.log(`[bench] ${message}`);
+// What is known so far, for a runner whose sample times out. Sent as a console line because a page busy in
+// a chain of synchronous kernels (webgl readback) answers no evaluate() until the generation ends, while
+// console messages reach the runner at once.
+const share = (state) => console.log(`[bench-state] ${JSON.stringify({ ...state, workersStarted })}`);
+
+async function greedy(model, prompt, steps) {
+  const session = model.createSession(1);
+  const ids = [];
+  const times = [];
+  const start = performance.now();
+  let input = prompt;
+  try {
+    for (let i = 0; i <= steps; i++) {
+      const logits = await session.forward([input]);
+      const [id] = await logits.argmax();
+      logits.dispose();
+      times.push(performance.now());
+      ids.push(id);
+      input = [id];
+    }
+  } finally {
+    session.dispose();
+  }
+  return { ids, start, times };
+}
+
+function environment() {
+  const shared = typeof SharedArrayBuffer !== 'undefined';
+  return {
+    crossOriginIsolated: globalThis.crossOriginIsolated === true,
+    sharedArrayBuffer: shared,
+    // the webasm backend sizes its thread pool from this (its report says how many threads it got)
+    hardwareConcurrency: navigator.hardwareConcurrency,
+    userAgent: navigator.userAgent,
+  };
+}
+
+function describeError(error) {
+  if (!(error instanceof Error)) return String(error);
+  const code = error.code ? ` [${error.code}]` : '';
+  return `${error.name}${code}: ${error.message}`;
+}
+
+/**
+ * @param {{ backend: string, dtype: string, prompt: number[], decodeSteps: number, warmupSteps: number }} p
+ */
+async function run({ backend, dtype, prompt, decodeSteps, warmupSteps }) {
+  const env = environment();
+  let phase = 'load';
+  let model;
+  share({ env });
+  try {
+    const t0 = performance.now();
+    model = await GPT2LMHeadModel.fromPretrained(new URL('model', location.href).href, { backend, dtype });
+    const loadMs = performance.now() - t0;
+    share({ env, report: model.backend.report() });
+    progress(`loaded on ${model.backend.name} in ${(loadMs / 1000).toFixed(1)} s; warming up`);
+    phase = 'warm-up';
+    const cold = await greedy(model, prompt, warmupSteps);
+    progress(`warm-up done (first token ${((cold.times[0] - cold.start) / 1000).toFixed(1)} s); measuring`);
+    phase = 'measured generation';
+    const measured = await greedy(model, prompt, decodeSteps);
+    return {
+      ok: true,
+      env,
+      report: model.backend.report(),
+      gpu: await describeGpu(),
+      loadMs,
+      cold,
+      measured,
+      workersStarted,
+    };
+  } catch (error) {
+    return {
+      ok: false,
+      env,
+      phase,
+      error: describeError(error),
+      report: model?.backend.report(),
+      gpu: await describeGpu(),
+      workersStarted,
+    };
+  } finally {
+    model?.dispose();
+  }
+}
+
+window.__bench = { run };
+document.body.dataset.state = 'ready';
