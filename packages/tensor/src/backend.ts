@@ -1,7 +1,7 @@
 // The seam between ops and backends: a kernel is data (KernelSpec: a GPU.js source template plus a plain-TS
 // reference), and an Engine stores 2-D f32 buffers and runs specs over them. Ops never see GPU.js.
 
-import type { BackendName } from './types.js';
+import type { BackendName, WeightDType } from './types.js';
 
 /** Shapes the kernel source is specialised for: every buffer is a 2-D [rows, cols] matrix. */
 export interface KernelDims {
@@ -166,6 +166,19 @@ export interface Engine {
     N: number,
     scales?: Float32Array,
   ): { data: DeviceBuffer; scales?: DeviceBuffer } | undefined;
+  /**
+   * `packWeight` from row blocks of the source matrix ([K, N] rows k for in_out, [N, K] rows n for out_in),
+   * read `rowsPerRead` at a time (a second pass for int8 in_out, whose scales span every row), converted
+   * and packed as they arrive: peak memory is the stored weight plus one block.
+   */
+  packWeightRows?(
+    layout: 'in_out' | 'out_in',
+    K: number,
+    N: number,
+    dtype: WeightDType,
+    read: (start: number, count: number) => Promise<Float32Array>,
+    rowsPerRead: number,
+  ): Promise<{ data: DeviceBuffer; scales?: DeviceBuffer }>;
   /**
    * y = x·W (+ bias) (→ gelu_new) for a weight from `packWeight`, when the engine has its own kernels for
    * packed weights (webasm): x [R, K] → [R, N].

@@ -87,6 +87,64 @@ export interface Int8Quantized {
   scales: Float32Array;
 }
 
+/** max |w| per output feature of a [rows, cols] block (`outputAxis` as in {@link quantizeInt8}), into `into`. */
+export function maxAbsPerFeature(
+  data: Float32Array,
+  rows: number,
+  cols: number,
+  outputAxis: 0 | 1,
+  into: Float32Array = new Float32Array(outputAxis === 1 ? cols : rows),
+): Float32Array {
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    if (outputAxis === 1) {
+      for (let c = 0; c < cols; c++) {
+        const a = Math.abs(data[base + c]);
+        if (a > into[c]) into[c] = a;
+      }
+    } else {
+      let m = 0;
+      for (let c = 0; c < cols; c++) m = Math.max(m, Math.abs(data[base + c]));
+      into[r] = Math.max(into[r], m);
+    }
+  }
+  return into;
+}
+
+/** Symmetric scales from max |w|: max / 127, and 1 for an all-zero feature. */
+export function int8Scales(maxAbs: Float32Array): Float32Array {
+  const scales = new Float32Array(maxAbs.length);
+  for (let o = 0; o < maxAbs.length; o++) scales[o] = maxAbs[o] > 0 ? maxAbs[o] / 127 : 1;
+  return scales;
+}
+
+/**
+ * Quantises a [rows, cols] block with given per-feature scales (`offset`: index of the block's first
+ * feature when features are rows), into `into`.
+ */
+export function quantizeWithScales(
+  data: Float32Array,
+  rows: number,
+  cols: number,
+  outputAxis: 0 | 1,
+  scales: Float32Array,
+  offset = 0,
+  into: Int8Array = new Int8Array(rows * cols),
+): Int8Array {
+  const columnInverse = new Float64Array(outputAxis === 1 ? cols : 0);
+  for (let c = 0; c < columnInverse.length; c++) columnInverse[c] = 1 / scales[c];
+  for (let r = 0; r < rows; r++) {
+    const base = r * cols;
+    const rowInverse = outputAxis === 0 ? 1 / scales[offset + r] : 0;
+    for (let c = 0; c < cols; c++) {
+      // Math.round of a value within ±127.5 (max|w|/scale = 127 up to rounding) never leaves int8
+      const v = Math.round(data[base + c] * (outputAxis === 1 ? columnInverse[c] : rowInverse));
+      into[base + c] = Math.min(127, Math.max(v, -127));
+    }
+  }
+  return into;
+}
+
 /**
  * Quantises `data` ([rows, cols], row-major). `outputAxis` says which axis holds the output features:
  * 1 for HF Conv1D [in, out] (per column), 0 for [out, in] (per row, e.g. wte as the LM head).
@@ -97,37 +155,8 @@ export function quantizeInt8(
   cols: number,
   outputAxis: 0 | 1,
 ): Int8Quantized {
-  const n = outputAxis === 1 ? cols : rows;
-  const maxAbs = new Float32Array(n);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    if (outputAxis === 1) {
-      for (let c = 0; c < cols; c++) {
-        const a = Math.abs(data[base + c]);
-        if (a > maxAbs[c]) maxAbs[c] = a;
-      }
-    } else {
-      let m = 0;
-      for (let c = 0; c < cols; c++) m = Math.max(m, Math.abs(data[base + c]));
-      maxAbs[r] = m;
-    }
-  }
-  const scales = new Float32Array(n);
-  const inverse = new Float64Array(n);
-  for (let o = 0; o < n; o++) {
-    scales[o] = maxAbs[o] > 0 ? maxAbs[o] / 127 : 1;
-    inverse[o] = 1 / scales[o];
-  }
-  const q = new Int8Array(rows * cols);
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    for (let c = 0; c < cols; c++) {
-      // Math.round of a value within ±127.5 (max|w|/scale = 127 up to rounding) never leaves int8
-      const v = Math.round(data[base + c] * inverse[outputAxis === 1 ? c : r]);
-      q[base + c] = Math.min(127, Math.max(v, -127));
-    }
-  }
-  return { q, scales };
+  const scales = int8Scales(maxAbsPerFeature(data, rows, cols, outputAxis));
+  return { q: quantizeWithScales(data, rows, cols, outputAxis, scales), scales };
 }
 
 /** The f32 values an int8 quantisation stands for (the oracle for int8 kernels). */

@@ -75,6 +75,16 @@ export interface Backend {
   tensor(data: Float32Array, shape: readonly number[]): Tensor;
   /** A weight matrix, row-major as in the checkpoint; stored in `options.dtype`. */
   weight(data: Float32Array, shape: readonly [number, number], options?: WeightOptions): Weight;
+  /**
+   * The same weight from blocks of rows (`read(start, count)` returns rows start … start+count−1,
+   * row-major), `rowsPerRead` (default 1024) at a time: engines that pack as they read (webasm) never hold
+   * the whole f32 matrix, so loading a 154 MB wte costs one block of memory beyond the stored weight.
+   */
+  weightFromRows(
+    shape: readonly [number, number],
+    read: (start: number, count: number) => Float32Array | Promise<Float32Array>,
+    options?: WeightOptions & { rowsPerRead?: number },
+  ): Promise<Weight>;
   createKVCache(options: KVCacheOptions): KVCache;
   /** Disposes every Tensor created inside fn except those reachable from its returned value. */
   scope<T>(fn: () => Promise<T> | T): Promise<T>;

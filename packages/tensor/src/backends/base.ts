@@ -16,6 +16,7 @@ import type {
   KVCacheOptions,
   Tensor,
   Weight,
+  WeightDType,
   WeightOptions,
 } from '../types.js';
 
@@ -59,36 +60,14 @@ export class BaseBackend implements Backend {
 
   weight(data: Float32Array, shape: readonly [number, number], options: WeightOptions = {}): Weight {
     this.assertLive('weight');
-    const layout = options.layout ?? 'in_out';
-    const dtype = options.dtype ?? 'f32';
-    if (layout !== 'in_out' && layout !== 'out_in') {
-      throw new TensorError(
-        'invalid_option',
-        `weight: layout must be 'in_out' or 'out_in', got ${String(layout)}`,
-      );
-    }
-    if (dtype !== 'f32' && dtype !== 'f16' && dtype !== 'int8') {
-      throw new TensorError(
-        'invalid_option',
-        `weight: dtype must be 'f32', 'f16' or 'int8', got ${String(dtype)}`,
-      );
-    }
-    validateShape('weight', shape);
-    if (shape.length !== 2) {
+    const w = weightArgs('weight', shape, options);
+    if (!(data instanceof Float32Array) || data.length !== w.rows * w.cols) {
       throw new TensorError(
         'shape_mismatch',
-        `weight: shape must be [rows, cols], got ${formatShape(shape)}`,
+        `weight: data has ${data?.length} elements but shape ${formatShape(shape)} needs ${w.rows * w.cols}`,
       );
     }
-    if (!(data instanceof Float32Array) || data.length !== shape[0] * shape[1]) {
-      throw new TensorError(
-        'shape_mismatch',
-        `weight: data has ${data?.length} elements but shape ${formatShape(shape)} needs ${shape[0] * shape[1]}`,
-      );
-    }
-    const [rows, cols] = shape;
-    const inFeatures = layout === 'in_out' ? rows : cols;
-    const outFeatures = layout === 'in_out' ? cols : rows;
+    const { rows, cols, layout, dtype, inFeatures, outFeatures } = w;
     // int8: integers + one scale per output feature; f16: half bit patterns. Engines that store them compactly
     // take them as they are; every other engine gets the f32 values they stand for.
     let stored: Float32Array | Int8Array | Uint16Array = data;
@@ -101,26 +80,7 @@ export class BaseBackend implements Backend {
       stored = toHalfArray(data);
     }
     const packed = this.engine.packWeight?.(stored, layout, inFeatures, outFeatures, scaleValues);
-    if (packed) {
-      const bytes = packed.data.bytes + (packed.scales?.bytes ?? 0);
-      const weight = new WeightImpl(
-        this,
-        inFeatures,
-        outFeatures,
-        layout,
-        dtype,
-        packed.data,
-        packed.scales,
-        true,
-        bytes,
-      );
-      // build its kernel now: the engine then keeps the packed weight only in that kernel's memory, so peak
-      // memory stays near one copy of the weights instead of a host copy plus a kernel copy per weight
-      const x = this.tensor(new Float32Array(inFeatures), [1, inFeatures]);
-      linear(x, weight).dispose();
-      x.dispose();
-      return weight;
-    }
+    if (packed) return this.#packedWeight(w, packed);
     const scales = scaleValues ? this.engine.upload(scaleValues, 1, scaleValues.length) : undefined;
     const values =
       stored instanceof Int8Array
@@ -131,6 +91,71 @@ export class BaseBackend implements Backend {
     const buffer = this.engine.upload(values, rows, cols);
     const bytes = buffer.bytes + (scales?.bytes ?? 0);
     return new WeightImpl(this, inFeatures, outFeatures, layout, dtype, buffer, scales, false, bytes);
+  }
+
+  async weightFromRows(
+    shape: readonly [number, number],
+    read: (start: number, count: number) => Float32Array | Promise<Float32Array>,
+    options: WeightOptions & { rowsPerRead?: number } = {},
+  ): Promise<Weight> {
+    this.assertLive('weightFromRows');
+    const w = weightArgs('weightFromRows', shape, options);
+    const rowsPerRead = options.rowsPerRead ?? 1024;
+    if (!Number.isInteger(rowsPerRead) || rowsPerRead < 1) {
+      throw new TensorError(
+        'invalid_option',
+        `weightFromRows: rowsPerRead must be a positive integer, got ${String(options.rowsPerRead)}`,
+      );
+    }
+    const checked = async (start: number, count: number) => {
+      const block = await read(start, count);
+      if (!(block instanceof Float32Array) || block.length !== count * w.cols) {
+        throw new TensorError(
+          'shape_mismatch',
+          `weightFromRows: rows ${start}…${start + count - 1} came as ${block?.length} values, expected ${count}·${w.cols} = ${count * w.cols} (a Float32Array)`,
+        );
+      }
+      return block;
+    };
+    const engine = this.engine;
+    if (engine.packWeightRows) {
+      const packed = await engine.packWeightRows(
+        w.layout,
+        w.inFeatures,
+        w.outFeatures,
+        w.dtype,
+        checked,
+        rowsPerRead,
+      );
+      this.assertLive('weightFromRows');
+      return this.#packedWeight(w, packed);
+    }
+    const data = new Float32Array(w.rows * w.cols);
+    for (let start = 0; start < w.rows; start += rowsPerRead) {
+      const count = Math.min(rowsPerRead, w.rows - start);
+      data.set(await checked(start, count), start * w.cols);
+    }
+    return this.weight(data, shape, options);
+  }
+
+  /** A weight over an engine's packed buffers; its decode kernel is built now, at load, not at first use. */
+  #packedWeight(w: WeightArgs, packed: { data: DeviceBuffer; scales?: DeviceBuffer }): Weight {
+    const bytes = packed.data.bytes + (packed.scales?.bytes ?? 0);
+    const weight = new WeightImpl(
+      this,
+      w.inFeatures,
+      w.outFeatures,
+      w.layout,
+      w.dtype,
+      packed.data,
+      packed.scales,
+      true,
+      bytes,
+    );
+    const x = this.tensor(new Float32Array(w.inFeatures), [1, w.inFeatures]);
+    linear(x, weight).dispose();
+    x.dispose();
+    return weight;
   }
 
   createKVCache(options: KVCacheOptions): KVCache {
@@ -213,6 +238,46 @@ export class BaseBackend implements Backend {
   untrackCache(cache: KVCacheImpl): void {
     this.#caches.delete(cache);
   }
+}
+
+interface WeightArgs {
+  rows: number;
+  cols: number;
+  layout: 'in_out' | 'out_in';
+  dtype: WeightDType;
+  inFeatures: number;
+  outFeatures: number;
+}
+
+/** Checks a weight's shape and options once, naming the allowed values. */
+function weightArgs(what: string, shape: readonly [number, number], options: WeightOptions): WeightArgs {
+  const layout = options.layout ?? 'in_out';
+  const dtype = options.dtype ?? 'f32';
+  if (layout !== 'in_out' && layout !== 'out_in') {
+    throw new TensorError(
+      'invalid_option',
+      `${what}: layout must be 'in_out' or 'out_in', got ${String(layout)}`,
+    );
+  }
+  if (dtype !== 'f32' && dtype !== 'f16' && dtype !== 'int8') {
+    throw new TensorError(
+      'invalid_option',
+      `${what}: dtype must be 'f32', 'f16' or 'int8', got ${String(dtype)}`,
+    );
+  }
+  validateShape(what, shape);
+  if (shape.length !== 2) {
+    throw new TensorError('shape_mismatch', `${what}: shape must be [rows, cols], got ${formatShape(shape)}`);
+  }
+  const [rows, cols] = shape;
+  return {
+    rows,
+    cols,
+    layout,
+    dtype,
+    inFeatures: layout === 'in_out' ? rows : cols,
+    outFeatures: layout === 'in_out' ? cols : rows,
+  };
 }
 
 function validateShape(what: string, shape: readonly number[]): void {

@@ -1,7 +1,8 @@
 // Interval bounds of array-index expressions at code-generation time, so a lane-contiguous read that
 // provably stays inside its array can skip the per-read bounds test of `contiguous-load.ts`.
 //
-// Known ranges: integer literals; `this.thread.x|y|z` ∈ [0, output − 1]; `this.output.*` and integer
+// Known ranges: integer literals; `this.thread.x|y|z` ∈ [0, output − 1]; `e & m` ∈ [0, m] and `e >> c` for
+// constant m ≥ 0, c; `this.output.*` and integer
 // `this.constants.*` (both are baked into the module); and the i32 loop counters of
 // `int-counters.ts` when their loop is `for (let k = a; k < E; k++)` (or `<=`, or `k += c`, c > 0),
 // E has a known range, and the update is the only write to k; and its other i32 locals that are never
@@ -78,6 +79,11 @@ function counterRange(
 
 function combine(operator: string, a: Interval, b: Interval): Interval | null {
   switch (operator) {
+    case '&':
+      // a & m with a non-negative constant m is in [0, m] whatever a is (two's complement)
+      return b[0] === b[1] && b[0] >= 0 ? [0, b[0]] : null;
+    case '>>':
+      return b[0] === b[1] && b[0] >= 0 && b[0] < 32 && a[0] >= 0 ? [a[0] >> b[0], a[1] >> b[0]] : null;
     case '+':
       return [a[0] + b[0], a[1] + b[1]];
     case '-':
@@ -129,8 +135,12 @@ export function rangeOf(node: WasmFunctionNode, ast: AstNode, depth = 0): Interv
       break;
     }
     case 'BinaryExpression': {
-      const left = rangeOf(node, ast.left as AstNode, depth + 1);
-      const right = left && rangeOf(node, ast.right as AstNode, depth + 1);
+      const right = rangeOf(node, ast.right as AstNode, depth + 1);
+      // the left side of a mask may be anything (an argument): only the mask decides
+      const left =
+        ast.operator === '&' && right
+          ? ([-I32_LIMIT + 1, I32_LIMIT - 1] as Interval)
+          : rangeOf(node, ast.left as AstNode, depth + 1);
       if (left && right) result = combine(ast.operator as string, left, right);
       break;
     }

@@ -2,7 +2,8 @@
 // for a block of QB query rows at a time (QB = 1 when decoding, a power of two otherwise), so a handful of
 // compiled kernels serves every prompt length and every layer (layer, cache length and block are scalars).
 //
-//   cache (all layers): K4 [nLayer·B·nH][L/4][hd][4] (four positions side by side), V [nLayer·B·nH·L, hd]
+//   cache (all layers): K4 [layers·B·nH][L/4][hd][4] (four positions side by side), V [layers·B·nH·L, hd],
+//   layers = n_layer rounded up to a power of two (the regions reserve address space for the rest)
 //   qkv block: [QB, 3C], rows r0 … r0+QB−1 of the batch's [B·T, 3C] (row bt = b·T + t)
 //
 //   scores  S: S(i, h, j) = scale · q·k_j for j ≤ L0 + t, keyMask 0 → −1e30, else −1e30
@@ -17,6 +18,8 @@
 // lanes past a row's limit hold −1e30 in S and 0 in P).
 
 export interface WebasmAttentionShape {
+  /** layers the cache regions are laid out for: n_layer rounded up to a power of two (see `lyr`) */
+  readonly layers: number;
   readonly B: number;
   readonly nH: number;
   readonly hd: number;
@@ -45,10 +48,13 @@ export function attentionArgumentTypes(arrays: number, integers: number, floats:
 
 /**
  * Local row i → batch row bt = r0 + i → (b, t). The scalars are Integer arguments and these are integer
- * locals (i32 in the code generator); one sequence (B = 1) needs no division.
+ * locals (i32 in the code generator); one sequence (B = 1) needs no division. `lyr` is the layer masked
+ * to the power-of-two layer count of the regions: the same value, but with a range the code generator
+ * can prove, so every cache read of a single sequence is a vector load without a bounds test.
  */
 function rowOf(p: WebasmAttentionShape, i: string): string[] {
   return [
+    `const lyr = layer & ${p.layers - 1};`,
     `const i = ${i};`,
     'const bt = r0 + i;',
     p.B === 1 ? 'const b = 0;' : 'const b = Math.floor((bt + 0.5) / T);',
@@ -64,7 +70,7 @@ function splitZ(p: WebasmAttentionShape): string[] {
     : [`const jq = this.thread.z >> ${shift};`, ...rowOf(p, `this.thread.z & ${p.QB - 1}`)];
 }
 
-/** S: output [4, nH, QB·L/4]; arguments qkv [3C, QB], k4 [4, nLayer·B·nH·(L/4)·hd], mask? [L, B]. */
+/** S: output [4, nH, QB·L/4]; arguments qkv [3C, QB], k4 [4, layers·B·nH·(L/4)·hd], mask? [L, B]. */
 export function scoresSource(p: WebasmAttentionShape): string {
   return [
     `function (qkv, k4, ${p.masked ? 'mask, ' : ''}layer, L0, T, r0, scale) {`,
@@ -74,7 +80,7 @@ export function scoresSource(p: WebasmAttentionShape): string {
     `let s = ${MASKED};`,
     'if (j <= L0 + t) {',
     '  s = 0.0;',
-    `  const row = (((layer * ${p.B} + b) * ${p.nH} + h) * ${p.L / 4} + jq) * ${p.hd};`,
+    `  const row = (((lyr * ${p.B} + b) * ${p.nH} + h) * ${p.L / 4} + jq) * ${p.hd};`,
     `  const q = h * ${p.hd};`,
     `  for (let d = 0; d < ${p.hd}; d++) {`,
     '    s += qkv[i][q + d] * k4[row + d][this.thread.x];',
@@ -87,20 +93,28 @@ export function scoresSource(p: WebasmAttentionShape): string {
   ].join('\n');
 }
 
-/** A loop over the whole quads up to position `lim` of S-shaped `a` for row i, head h: `body(read)`. */
+/**
+ * A loop over the whole quads up to position `lim` of S-shaped `a` for row i, head h: `body(read)`. The
+ * bound is the constant L/4 with a break, so the counter has a known range (bounds proofs).
+ */
 function quads(
   p: WebasmAttentionShape,
   a: string,
   body: (read: (lane: number) => string) => string[],
 ): string[] {
   const at = (lane: number) => `${a}[jq * ${p.QB} + i][h][${lane}]`;
-  return ['for (let jq = 0; jq * 4 <= lim; jq++) {', ...body(at).map((line) => `  ${line}`), '}'];
+  return [
+    `for (let jq = 0; jq < ${p.L / 4}; jq++) {`,
+    '  if (jq * 4 > lim) { break; }',
+    ...body(at).map((line) => `  ${line}`),
+    '}',
+  ];
 }
 
 /** M: output [nH, QB]; argument s [4, nH, QB·L/4]. */
 export function maxSource(p: WebasmAttentionShape): string {
   return [
-    'function (s, L0, T, r0) {',
+    'function (s, layer, L0, T, r0) {',
     'const h = this.thread.x;',
     ...rowOf(p, 'this.thread.y'),
     `const lim = Math.min(L0 + t, ${p.L - 1});`,
@@ -116,7 +130,7 @@ export function maxSource(p: WebasmAttentionShape): string {
 /** P: output [4, nH, QB·L/4]; arguments s (as output), m [nH, QB]. */
 export function expSource(p: WebasmAttentionShape): string {
   return [
-    'function (s, m, L0, T, r0) {',
+    'function (s, m, layer, L0, T, r0) {',
     'const h = this.thread.y;',
     ...splitZ(p),
     'const j = jq * 4 + this.thread.x;',
@@ -127,14 +141,14 @@ export function expSource(p: WebasmAttentionShape): string {
   ].join('\n');
 }
 
-/** O: output [hd, nH, QB]; arguments e [4, nH, QB·L/4], v [hd, nLayer·B·nH·L]. */
+/** O: output [hd, nH, QB]; arguments e [4, nH, QB·L/4], v [hd, layers·B·nH·L]. */
 export function outputSource(p: WebasmAttentionShape): string {
   return [
     'function (e, v, layer, L0, T, r0) {',
     'const h = this.thread.y;',
     ...rowOf(p, 'this.thread.z'),
     `const lim = Math.min(L0 + t, ${p.L - 1});`,
-    `const vb = ((layer * ${p.B} + b) * ${p.nH} + h) * ${p.L};`,
+    `const vb = ((lyr * ${p.B} + b) * ${p.nH} + h) * ${p.L};`,
     'let acc = 0.0;',
     'let sum = 0.0;',
     ...quads(p, 'e', (at) => [

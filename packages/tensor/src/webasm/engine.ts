@@ -20,12 +20,23 @@ import type {
   SourceContext,
 } from '../backend.js';
 import { DeviceBuffer } from '../backend.js';
-import { halfValues } from '../dtype.js';
+import { halfValues, int8Scales, maxAbsPerFeature, quantizeWithScales, toHalfArray } from '../dtype.js';
 import { TensorError } from '../errors.js';
 import { matvecSource, PREFILL_ROWS, rowsSource, scatterRows } from '../ops/linear-webasm.js';
+import type { WeightDType } from '../types.js';
 import { Arena, type Region } from './arena.js';
+import { HostBuffers } from './host-buffers.js';
 import { ArenaKVStorage, type KVHost } from './kv-storage.js';
-import { type PackedWeight, packedView, packWeight, readFeature, toQOrder } from './packed-weight.js';
+import {
+  allocPackedWeight,
+  type PackedWeight,
+  packedView,
+  packWeight,
+  readFeature,
+  toQOrder,
+  writeRows,
+  writeScales,
+} from './packed-weight.js';
 import { type KernelFactory, WasmProgram } from './program.js';
 import type { ThreadPool } from './thread-pool.js';
 
@@ -58,6 +69,7 @@ const ctx: SourceContext = {
 export class WasmArenaEngine implements Engine {
   readonly name = 'webasm' as const;
   readonly arena: Arena;
+  readonly #host = new HostBuffers();
   readonly #factory: KernelFactory;
   readonly #Input: InputClass;
   readonly #pool: ThreadPool | undefined;
@@ -85,7 +97,9 @@ export class WasmArenaEngine implements Engine {
   }
 
   upload(data: Float32Array, rows: number, cols: number): Buffer {
-    return new DeviceBuffer(rows, cols, data.slice());
+    const copy = this.#host.take(data.length);
+    copy.set(data);
+    return new DeviceBuffer(rows, cols, copy);
   }
 
   async read(buffer: Buffer): Promise<Float32Array> {
@@ -112,6 +126,7 @@ export class WasmArenaEngine implements Engine {
     buffer.freed = true;
     const storage = buffer.storage as PackedWeight | { region?: unknown } | undefined;
     buffer.storage = undefined;
+    this.#host.give(storage);
     const programs = this.#weights.get(buffer);
     if (programs) {
       for (const p of [programs.decode, programs.prefill]) if (p) this.#dropProgram(p);
@@ -130,14 +145,53 @@ export class WasmArenaEngine implements Engine {
     N: number,
     scales?: Float32Array,
   ): { data: Buffer; scales?: Buffer } {
-    const G = Math.ceil(N / 16);
-    // room beside the weight for its two kernels' regions: x, bias, output of each
-    const slack = ((PREFILL_ROWS + 1) * K + (2 + 2 * PREFILL_ROWS) * 16 * G) * 4 + 4096;
-    const weight = packWeight(this.arena, values, layout, K, N, scales, slack);
-    const data = new DeviceBuffer(G * K, 16, weight);
-    data.elementBytes = values.BYTES_PER_ELEMENT;
-    if (!weight.scales) return { data };
-    return { data, scales: new DeviceBuffer(1, 16 * G, weight.scales) };
+    return weightBuffers(packWeight(this.arena, values, layout, K, N, scales, kernelSlack(K, N)));
+  }
+
+  async packWeightRows(
+    layout: 'in_out' | 'out_in',
+    K: number,
+    N: number,
+    dtype: WeightDType,
+    read: (start: number, count: number) => Promise<Float32Array>,
+    rowsPerRead: number,
+  ): Promise<{ data: Buffer; scales?: Buffer }> {
+    const weight = allocPackedWeight(this.arena, dtype, K, N, dtype === 'int8', kernelSlack(K, N));
+    const rows = layout === 'in_out' ? K : N;
+    const cols = layout === 'in_out' ? N : K;
+    const blocks = async (each: (block: Float32Array, start: number, count: number) => void) => {
+      for (let start = 0; start < rows; start += rowsPerRead) {
+        const count = Math.min(rowsPerRead, rows - start);
+        each(await read(start, count), start, count);
+      }
+    };
+    try {
+      let scales: Float32Array | undefined;
+      if (dtype === 'int8' && layout === 'in_out') {
+        // per-column scales span every row: a first pass finds them
+        const max = new Float32Array(N);
+        await blocks((block, _, count) => maxAbsPerFeature(block, count, cols, 1, max));
+        scales = int8Scales(max);
+      }
+      const rowScales = dtype === 'int8' && layout === 'out_in' ? new Float32Array(N) : undefined;
+      await blocks((block, start, count) => {
+        let values: Float32Array | Int8Array | Uint16Array = block;
+        if (dtype === 'f16') values = toHalfArray(block);
+        else if (scales) values = quantizeWithScales(block, count, cols, 1, scales);
+        else if (rowScales) {
+          const own = int8Scales(maxAbsPerFeature(block, count, cols, 0));
+          rowScales.set(own, start);
+          values = quantizeWithScales(block, count, cols, 0, own);
+        }
+        writeRows(weight, layout, start, values, count);
+      });
+      if (dtype === 'int8') writeScales(weight, (scales ?? rowScales) as Float32Array);
+    } catch (error) {
+      weight.data.chunk.release(weight.data);
+      if (weight.scales) weight.scales.chunk.release(weight.scales);
+      throw error;
+    }
+    return weightBuffers(weight);
   }
 
   /** y = x·W (+ bias) (→ gelu_new) for a packed weight: x [R, K] → [R, N]. */
@@ -148,12 +202,12 @@ export class WasmArenaEngine implements Engine {
     const xs = x.storage as Float32Array;
     const qBias = bias ? this.#biasInQOrder(bias, N) : (this.zeros(1, 16 * G).storage as Float32Array);
     const flag = gelu ? 1 : 0;
-    const out = new Float32Array(R * N);
+    const out = this.#host.take(R * N);
     const pool = this.#pool;
     let r = 0;
     if (R >= PREFILL_ROWS) {
       const prefill = this.#weightProgram(w, weight, 'prefill');
-      const tile = new Float32Array(PREFILL_ROWS * K);
+      const tile = this.#host.take(PREFILL_ROWS * K);
       for (; r < R; r += PREFILL_ROWS) {
         const rows = Math.min(PREFILL_ROWS, R - r);
         tile.fill(0);
@@ -161,6 +215,7 @@ export class WasmArenaEngine implements Engine {
         prefill.call([tile, qBias], [flag], pool);
         scatterRows(prefill.output(), out, N, r, rows);
       }
+      this.#host.give(tile);
       return new DeviceBuffer(R, N, out);
     }
     const decode = this.#weightProgram(w, weight, 'decode');
@@ -176,7 +231,7 @@ export class WasmArenaEngine implements Engine {
     const weight = w.storage as PackedWeight;
     const { K } = weight;
     const pe = wpe.storage as Float32Array;
-    const out = new Float32Array(ids.length * K);
+    const out = this.#host.take(ids.length * K);
     const row = new Float32Array(K);
     if (weight.kind === 'f16') this.#halves ??= halfValues();
     for (let r = 0; r < ids.length; r++) {
@@ -211,6 +266,7 @@ export class WasmArenaEngine implements Engine {
         return program;
       },
       callProgram: (program, inputs, scalars, cells) => program.call(inputs, scalars, this.#pool, cells),
+      buffers: this.#host,
     };
     return new ArenaKVStorage(shape, host, this.#Input);
   }
@@ -239,7 +295,7 @@ export class WasmArenaEngine implements Engine {
       out: { rows, cols },
     };
     const host = inputs.map((b) => b.storage as Float32Array);
-    const out = new Float32Array(rows * cols);
+    const out = this.#host.take(rows * cols);
     if (spec.hostCopy) {
       spec.reference({ inputs: host, scalars, dims, out }, params);
       return new DeviceBuffer(rows, cols, out);
@@ -367,6 +423,19 @@ export class WasmArenaEngine implements Engine {
     this.#pool?.release([program.id]);
     program.dispose();
   }
+}
+
+/** Room beside a weight for its two kernels' regions: x, bias and output of each. */
+function kernelSlack(K: number, N: number): number {
+  return ((PREFILL_ROWS + 1) * K + (2 + 2 * PREFILL_ROWS) * 16 * Math.ceil(N / 16)) * 4 + 4096;
+}
+
+/** The device buffers of a packed weight (and of its int8 scales). */
+function weightBuffers(weight: PackedWeight): { data: Buffer; scales?: Buffer } {
+  const data = new DeviceBuffer(weight.G * weight.K, 16, weight);
+  data.elementBytes = { f32: 4, f16: 2, int8: 1 }[weight.kind];
+  if (!weight.scales) return { data };
+  return { data, scales: new DeviceBuffer(1, 16 * weight.G, weight.scales) };
 }
 
 function wrapKernelError(kernel: string, error: unknown): TensorError {

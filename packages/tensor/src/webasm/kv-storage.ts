@@ -1,8 +1,9 @@
 // The KV cache of the webasm engine: every layer's keys and values in two arena regions, appended in place
 // from the host and read in place by the attention kernels of ops/attention-webasm.ts.
 //
-//   K4 [nLayer·B·nH][L/4][hd][4]: four consecutive positions side by side, so the scores kernel reads them
-//      with one vector load per d; V [nLayer·B·nH·L, hd]: position-major, one vector load per 4 dims.
+//   K4 [layers·B·nH][L/4][hd][4]: four consecutive positions side by side, so the scores kernel reads them
+//      with one vector load per d; V [layers·B·nH·L, hd]: position-major, one vector load per 4 dims
+//      (layers: n_layer rounded up to a power of two, for the bounds proofs of ops/attention-webasm.ts).
 //   Only the positions written are ever touched, so a 1024-position cache costs resident memory in
 //   proportion to the positions used.
 //
@@ -22,6 +23,7 @@ import {
   type WebasmAttentionShape,
 } from '../ops/attention-webasm.js';
 import type { Region } from './arena.js';
+import type { HostBuffers } from './host-buffers.js';
 import type { WasmProgram } from './program.js';
 
 /** Query rows per attention call in prefill (a power of two: the kernels split rows with shifts). */
@@ -34,6 +36,8 @@ export interface KVHost {
   returnCacheRegions(k: Region, v: Region): void;
   /** A program built once per `key` (kernels depend on the shape and the regions they read). */
   program(key: string, build: () => ConstructorParameters<typeof WasmProgram>[2]): WasmProgram;
+  /** Host arrays to take outputs and staging from (and give staging back to). */
+  readonly buffers: HostBuffers;
   /** Runs cells [0, cells) of `program` (default all). */
   callProgram(
     program: WasmProgram,
@@ -55,6 +59,7 @@ export class ArenaKVStorage implements KVStorage {
   readonly bytes: number;
   readonly #shape: KVShape;
   readonly #L: number;
+  readonly #layers: number;
   readonly #host: KVHost;
   readonly #k: Region;
   readonly #v: Region;
@@ -74,7 +79,9 @@ export class ArenaKVStorage implements KVStorage {
     this.#Input = Input;
     const L = Math.ceil(shape.maxLength / 4) * 4;
     this.#L = L;
-    const floats = shape.nLayer * shape.batch * shape.nHead * L * shape.headDim;
+    this.#layers = 2 ** Math.ceil(Math.log2(shape.nLayer));
+    // regions for a power-of-two layer count: the layers past n_layer are address space nobody touches
+    const floats = this.#layers * shape.batch * shape.nHead * L * shape.headDim;
     const C = shape.nHead * shape.headDim;
     // intermediates of both block sizes: scores and exp [QB·nH, L], plus qkv, max and output blocks
     const perBlock = (qb: number) => (2 * qb * shape.nHead * L + qb * (4 * C + shape.nHead)) * 4 + 4096;
@@ -83,7 +90,7 @@ export class ArenaKVStorage implements KVStorage {
     this.#v = v;
     this.#kView = new Float32Array(k.chunk.buffer, k.offset, floats);
     this.#vView = new Float32Array(v.chunk.buffer, v.offset, floats);
-    this.bytes = floats * 8;
+    this.bytes = (floats / this.#layers) * shape.nLayer * 8;
   }
 
   append(layer: number, qkv: DeviceBuffer, T: number, L0: number): void {
@@ -120,12 +127,12 @@ export class ArenaKVStorage implements KVStorage {
     const mask = args.mask && this.#widen(args.mask);
     const R = B * T;
     const QB = T === 1 ? 1 : PREFILL_BLOCK;
-    const p = this.#programs({ B, nH, hd, L: this.#L, QB, masked: !!mask });
+    const p = this.#programs({ layers: this.#layers, B, nH, hd, L: this.#L, QB, masked: !!mask });
     const src = qkv.storage as Float32Array;
-    const out = new Float32Array(R * C);
-    const probs = args.returnProbs ? new Float32Array(B * nH * T * (L0 + T)) : undefined;
-    const block = new Float32Array(QB * 3 * C);
     const host = this.#host;
+    const out = host.buffers.take(R * C);
+    const probs = args.returnProbs ? new Float32Array(B * nH * T * (L0 + T)) : undefined;
+    const block = host.buffers.take(QB * 3 * C);
     for (let r0 = 0; r0 < R; r0 += QB) {
       const rows = Math.min(QB, R - r0);
       block.fill(0);
@@ -140,12 +147,13 @@ export class ArenaKVStorage implements KVStorage {
         [layer, L0, T, r0, scale],
         cells,
       );
-      host.callProgram(p.max, [null], [L0, T, r0]);
-      host.callProgram(p.exp, [null, null], [L0, T, r0], cells);
+      host.callProgram(p.max, [null], [layer, L0, T, r0]);
+      host.callProgram(p.exp, [null, null], [layer, L0, T, r0], cells);
       host.callProgram(p.output, [null, null], [layer, L0, T, r0]);
       out.set(p.output.output().subarray(0, rows * C), r0 * C);
       if (probs) this.#probs(p.exp.output(), probs, r0, rows, T, L0, QB);
     }
+    host.buffers.give(block);
     const output = new Buffer(R, C, out);
     return probs ? { output, probs } : { output };
   }
@@ -212,11 +220,10 @@ export class ArenaKVStorage implements KVStorage {
   }
 
   #programs(s: WebasmAttentionShape): AttentionPrograms {
-    const { nLayer } = this.#shape;
     const { B, nH, hd, L, QB } = s;
     const C = nH * hd;
     const Input = this.#Input;
-    const key = `${B}.${nH}.${hd}.${L}.${QB}.${s.masked}@${this.#k.chunk.id}:${this.#k.offset}:${this.#v.offset}`;
+    const key = `${s.layers}.${B}.${nH}.${hd}.${L}.${QB}.${s.masked}@${this.#k.chunk.id}:${this.#k.offset}:${this.#v.offset}`;
     const f32 = (n: number) => new Float32Array(n);
     // a bound argument's representative value is a view of the region it reads
     const view = (r: Region, n: number) => new Float32Array(r.chunk.buffer, r.offset, n);
@@ -228,7 +235,7 @@ export class ArenaKVStorage implements KVStorage {
     });
     const scalars = (n: number) => Array.from({ length: n }, () => 0);
     const host = this.#host;
-    const rows = nLayer * B * nH;
+    const rows = s.layers * B * nH;
     const scores = host.program(`attention_scores|${key}`, () => ({
       source: scoresSource(s),
       settings: settings([4, nH, (QB * L) / 4], attentionArgumentTypes(s.masked ? 3 : 2, 4, 1)),
@@ -243,18 +250,18 @@ export class ArenaKVStorage implements KVStorage {
     }));
     const max = host.program(`attention_max|${key}`, () => ({
       source: maxSource(s),
-      settings: settings([nH, QB], attentionArgumentTypes(1, 3, 0)),
-      args: [new Input(view(scores.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]), ...scalars(3)],
+      settings: settings([nH, QB], attentionArgumentTypes(1, 4, 0)),
+      args: [new Input(view(scores.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]), ...scalars(4)],
       bind: { s: scores.outputRegion },
       threaded: false,
     }));
     const exp = host.program(`attention_exp|${key}`, () => ({
       source: expSource(s),
-      settings: settings([4, nH, (QB * L) / 4], attentionArgumentTypes(2, 3, 0)),
+      settings: settings([4, nH, (QB * L) / 4], attentionArgumentTypes(2, 4, 0)),
       args: [
         new Input(view(scores.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]),
         new Input(view(max.outputRegion, nH * QB), [nH, QB]),
-        ...scalars(3),
+        ...scalars(4),
       ],
       bind: { s: scores.outputRegion, m: max.outputRegion },
       threaded: true,

@@ -52,6 +52,55 @@ export function scalesView(w: PackedWeight): Float32Array | undefined {
   return w.scales && new Float32Array(w.scales.chunk.buffer, w.scales.offset, w.G * 16);
 }
 
+/** Allocates a packed weight of `kind` in the arena, with `slack` bytes beside it for its kernels. */
+export function allocPackedWeight(
+  arena: Arena,
+  kind: PackedKind,
+  K: number,
+  N: number,
+  withScales: boolean,
+  slack: number,
+): PackedWeight {
+  const G = Math.ceil(N / 16);
+  const data = arena.allocWeight(G * K * 16 * PACKED_BYTES[kind], slack + (withScales ? G * 64 : 0));
+  return { kind, K, N, G, data, ...(withScales ? { scales: arena.alloc(G * 64, data.chunk) } : {}) };
+}
+
+/**
+ * Writes rows first … first + count − 1 of W's source matrix (`values`: f32 values, int8 integers or
+ * half bits, row-major): rows are k for 'in_out' ([K, N]) and features n for 'out_in' ([N, K]).
+ */
+export function writeRows(
+  w: PackedWeight,
+  layout: 'in_out' | 'out_in',
+  first: number,
+  values: Float32Array | Int8Array | Uint16Array,
+  count: number,
+): void {
+  const view = packedView(w);
+  const { K, N } = w;
+  if (layout === 'in_out') {
+    // source rows are contiguous in n: walk them in order, writing 16 streams at once
+    for (let r = 0; r < count; r++) {
+      const k = first + r;
+      const row = r * N;
+      for (let n = 0; n < N; n++) view[((n >> 4) * K + k) * 16 + (qIndex(n) & 15)] = values[row + n];
+    }
+  } else {
+    for (let r = 0; r < count; r++) {
+      const n = first + r;
+      const src = r * K;
+      const dst = (n >> 4) * K * 16 + (qIndex(n) & 15);
+      for (let k = 0; k < K; k++) view[dst + k * 16] = values[src + k];
+    }
+  }
+}
+
+/** Sets the int8 scales (one per feature, natural order). */
+export function writeScales(w: PackedWeight, scales: Float32Array): void {
+  scalesView(w)?.set(toQOrder(scales, w.N, 1));
+}
+
 /**
  * Allocates a weight in the arena (with `slack` bytes of room beside it for its kernels' regions) and
  * writes `values` into it, packed. `values`: f32 values, int8 integers (with `scales`, one per output
@@ -68,31 +117,9 @@ export function packWeight(
 ): PackedWeight {
   const kind: PackedKind =
     values instanceof Int8Array ? 'int8' : values instanceof Uint16Array ? 'f16' : 'f32';
-  const G = Math.ceil(N / 16);
-  const data = arena.allocWeight(G * K * 16 * PACKED_BYTES[kind], slack + (scales ? G * 64 : 0));
-  const weight: PackedWeight = {
-    kind,
-    K,
-    N,
-    G,
-    data,
-    ...(scales ? { scales: arena.alloc(G * 64, data.chunk) } : {}),
-  };
-  const view = packedView(weight);
-  if (layout === 'in_out') {
-    // source rows are contiguous in n: walk them in order, writing 16 streams at once
-    for (let k = 0; k < K; k++) {
-      const row = k * N;
-      for (let n = 0; n < N; n++) view[((n >> 4) * K + k) * 16 + (qIndex(n) & 15)] = values[row + n];
-    }
-  } else {
-    for (let n = 0; n < N; n++) {
-      const src = n * K;
-      const dst = (n >> 4) * K * 16 + (qIndex(n) & 15);
-      for (let k = 0; k < K; k++) view[dst + k * 16] = values[src + k];
-    }
-  }
-  if (scales) scalesView(weight)?.set(toQOrder(scales, N, 1));
+  const weight = allocPackedWeight(arena, kind, K, N, !!scales, slack);
+  writeRows(weight, layout, 0, values, layout === 'in_out' ? K : N);
+  if (scales) writeScales(weight, scales);
   return weight;
 }
 
