@@ -3,7 +3,12 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SafetensorsError } from '../src/errors.js';
-import { MAX_HEADER_BYTES, readSafetensorsHeader, readTensorAsF32 } from '../src/load/safetensors.js';
+import {
+  MAX_HEADER_BYTES,
+  readSafetensorsHeader,
+  readTensorAsF32,
+  readTensorRowsAsF32,
+} from '../src/load/safetensors.js';
 import { encodeSafetensors } from '../src/load/safetensors-writer.js';
 import { f32Bytes, memoryFile, rawFile } from './helpers/memory-file.js';
 
@@ -56,6 +61,43 @@ describe('reading', () => {
       2 ** -24,
     ]);
     expect(Array.from(await readTensorAsF32(h, h.tensors.get('c')!))).toEqual([1, -5]);
+  });
+
+  it('reads row blocks of F32, F16 and BF16 matrices as the same values as the whole tensor', async () => {
+    const values = Array.from({ length: 6 * 3 }, (_, i) => (i % 7) - 3 + i / 8);
+    const f16 = new Uint16Array(values.length).map((_, i) => 0x3c00 + i); // 1, 1 + 2^-10, …
+    const bf16 = new Uint16Array(values.length).map((_, i) => 0x3f80 + i);
+    const bytes = encodeSafetensors([
+      { name: 'a', dtype: 'F32', shape: [6, 3], data: f32Bytes(values) },
+      { name: 'b', dtype: 'F16', shape: [6, 3], data: new Uint8Array(f16.buffer) },
+      { name: 'c', dtype: 'BF16', shape: [6, 3], data: new Uint8Array(bf16.buffer) },
+    ]);
+    const h = await readSafetensorsHeader(memoryFile('rows.safetensors', bytes));
+    for (const name of ['a', 'b', 'c']) {
+      const info = h.tensors.get(name)!;
+      const whole = await readTensorAsF32(h, info);
+      for (const [start, count] of [
+        [0, 6],
+        [0, 1],
+        [2, 3],
+        [5, 1],
+      ]) {
+        const rows = await readTensorRowsAsF32(h, info, start, count);
+        expect(Array.from(rows), `${name} rows ${start}+${count}`).toEqual(
+          Array.from(whole.subarray(start * 3, (start + count) * 3)),
+        );
+      }
+      await expect(readTensorRowsAsF32(h, info, 5, 2)).rejects.toThrow(
+        /rows 5…6 are outside the tensor's 6 rows/,
+      );
+    }
+  });
+
+  it('names the element of a non-finite value in a row block by its index in the whole tensor', async () => {
+    const values = [1, 2, 3, 4, Number.NaN, 6];
+    const bytes = encodeSafetensors([{ name: 'w', dtype: 'F32', shape: [3, 2], data: f32Bytes(values) }]);
+    const h = await readSafetensorsHeader(memoryFile('nan.safetensors', bytes));
+    await expect(readTensorRowsAsF32(h, h.tensors.get('w')!, 2, 1)).rejects.toThrow(/element 4 is NaN/);
   });
 
   it('reads the gpt2-tiny checkpoint header (52 tensors, F32)', async () => {

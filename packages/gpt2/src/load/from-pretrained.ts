@@ -20,7 +20,12 @@ import {
 import { GPT2Config } from '../config.js';
 import { CheckpointError, GPT2Error } from '../errors.js';
 import type { BlockWeights, Conv1DWeights, GPT2Weights, LayerNormWeights } from '../modules/weights.js';
-import { readSafetensorsHeader, readTensorAsF32, type SafetensorsHeader } from './safetensors.js';
+import {
+  readSafetensorsHeader,
+  readTensorAsF32,
+  readTensorRowsAsF32,
+  type SafetensorsHeader,
+} from './safetensors.js';
 import { planStateDict, type StateDictPlan } from './state-dict.js';
 
 /** Progress of `fromPretrained`: downloads (hub), then tensors uploaded to the backend (bytes of the file). */
@@ -153,6 +158,9 @@ async function openWeightFiles(
   );
 }
 
+/** Bytes of f32 rows read per block when a weight streams into the backend. */
+const ROWS_BYTES = 4 * 1024 * 1024;
+
 /** Uploads every planned tensor, one at a time; on failure frees what was uploaded. */
 async function upload(
   plan: StateDictPlan,
@@ -165,13 +173,16 @@ async function upload(
   onProgress?.({ phase: 'load', loaded, total: plan.totalBytes });
   try {
     for (const { spec, header, info } of plan.tensors) {
-      const data = await readTensorAsF32(header, info);
       const [rows, cols] = spec.shape as [number, number];
-      if (spec.kind === 'conv1d')
-        made.set(spec.key, backend.weight(data, [rows, cols], { layout: 'in_out', dtype }));
-      else if (spec.kind === 'embedding')
-        made.set(spec.key, backend.weight(data, [rows, cols], { layout: 'out_in', dtype }));
-      else made.set(spec.key, backend.tensor(data, spec.shape));
+      if (spec.kind === 'conv1d' || spec.kind === 'embedding') {
+        // weights stream into the backend block by block: the f32 matrix (wte: 154 MB) is never whole
+        const layout = spec.kind === 'conv1d' ? 'in_out' : 'out_in';
+        const rowsPerRead = Math.max(1, Math.floor(ROWS_BYTES / (cols * 4)));
+        const read = (start: number, count: number) => readTensorRowsAsF32(header, info, start, count);
+        made.set(spec.key, await backend.weightFromRows([rows, cols], read, { layout, dtype, rowsPerRead }));
+      } else {
+        made.set(spec.key, backend.tensor(await readTensorAsF32(header, info), spec.shape));
+      }
       loaded += info.byteLength;
       onProgress?.({ phase: 'load', loaded, total: plan.totalBytes });
     }

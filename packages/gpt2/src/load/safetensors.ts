@@ -244,6 +244,72 @@ export async function readSafetensorsHeader(
 }
 
 /**
+ * Rows `start` … `start + count − 1` of a 2-D F32/F16/BF16 tensor ([rows, cols]) as a Float32Array, in
+ * one read of just those bytes: a loader can stream a large matrix into a backend block by block.
+ * @param options.checkFinite report NaN/±Infinity as an error naming the tensor and the element (default true)
+ */
+export async function readTensorRowsAsF32(
+  header: SafetensorsHeader,
+  info: TensorInfo,
+  start: number,
+  count: number,
+  options: { checkFinite?: boolean } = {},
+): Promise<Float32Array> {
+  const { file } = header;
+  const elementBytes = floatElementBytes(file.name, info);
+  const [rows, cols] = info.shape.length === 2 ? info.shape : [info.shape[0] ?? 1, 1];
+  if (
+    !Number.isInteger(start) ||
+    !Number.isInteger(count) ||
+    start < 0 ||
+    count < 1 ||
+    start + count > rows
+  ) {
+    throw new SafetensorsError(
+      'read',
+      file.name,
+      info.name,
+      `rows ${start}…${start + count - 1} are outside the tensor's ${rows} rows`,
+    );
+  }
+  const rowBytes = cols * elementBytes;
+  const bytes = await readExact(file, info.byteOffset + start * rowBytes, count * rowBytes, info.name);
+  let out: Float32Array;
+  if (info.dtype === 'F32' && bytes.byteOffset % 4 === 0 && LITTLE_ENDIAN) {
+    out = new Float32Array(bytes.buffer, bytes.byteOffset, count * cols);
+  } else {
+    out = new Float32Array(count * cols);
+    convertToF32(bytes, info.dtype as FloatDType, out, 0);
+  }
+  if (options.checkFinite ?? true) {
+    const bad = firstNonFinite(out);
+    if (bad >= 0) {
+      throw new SafetensorsError(
+        'non_finite',
+        file.name,
+        info.name,
+        `element ${start * cols + bad} is ${out[bad]}; the weights contain NaN or Infinity (a corrupt or diverged checkpoint)`,
+      );
+    }
+  }
+  return out;
+}
+
+/** Bytes per element of a float tensor, or a typed error for a dtype that cannot hold weights. */
+function floatElementBytes(file: string, info: TensorInfo): number {
+  const elementBytes = FLOAT_DTYPE_BYTES[info.dtype as FloatDType];
+  if (elementBytes === undefined || !Object.hasOwn(FLOAT_DTYPE_BYTES, info.dtype)) {
+    throw new SafetensorsError(
+      'unknown_dtype',
+      file,
+      info.name,
+      `dtype ${info.dtype} cannot hold weights here; gpt2js reads F32, F16 and BF16`,
+    );
+  }
+  return elementBytes;
+}
+
+/**
  * Reads one F32/F16/BF16 tensor as a Float32Array: F32 in one read (viewed in place when aligned), F16/BF16
  * converted chunk by chunk (peak memory: the result plus one chunk).
  * @param options.checkFinite report NaN/±Infinity as an error naming the tensor and the element (default true)
@@ -254,15 +320,7 @@ export async function readTensorAsF32(
   options: { checkFinite?: boolean } = {},
 ): Promise<Float32Array> {
   const { file } = header;
-  const elementBytes = FLOAT_DTYPE_BYTES[info.dtype as FloatDType];
-  if (elementBytes === undefined || !Object.hasOwn(FLOAT_DTYPE_BYTES, info.dtype)) {
-    throw new SafetensorsError(
-      'unknown_dtype',
-      file.name,
-      info.name,
-      `dtype ${info.dtype} cannot hold weights here; gpt2js reads F32, F16 and BF16`,
-    );
-  }
+  const elementBytes = floatElementBytes(file.name, info);
   const check = options.checkFinite ?? true;
   if (info.dtype === 'F32') return checkFinite(await readF32Whole(header, info), file.name, info.name, check);
   const out = new Float32Array(info.byteLength / elementBytes);

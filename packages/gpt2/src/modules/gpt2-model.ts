@@ -139,7 +139,11 @@ export class GPT2Model {
     const hiddenStates: Tensor[] | undefined = input.outputHiddenStates ? [x] : undefined;
     const attentions: Tensor[] | undefined = input.outputAttentions ? [] : undefined;
     for (let i = 0; i < config.n_layer; i++) {
-      const out = block(x, w.h[i]!, i, eps, ctx); // [B·T, C]
+      // one scope per block: its intermediates are freed as soon as it returns, so a long prompt holds
+      // one block's activations at a time instead of all n_layer blocks' until the end of the pass
+      const input = x;
+      const out = await this.backend.scope(() => block(input, w.h[i]!, i, eps, ctx)); // [B·T, C]
+      if (!hiddenStates) input.dispose();
       x = out.hidden;
       if (hiddenStates && i < config.n_layer - 1) hiddenStates.push(x);
       if (attentions && out.probs) attentions.push(out.probs);
