@@ -42,8 +42,12 @@ export interface ModelFile {
   readonly size: number;
   /** Absolute local path when the bytes are on disk (Node). */
   readonly path?: string;
-  /** Reads `length` bytes at `offset` (HubError `out_of_range` past the end). */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads `length` bytes at `offset` (HubError `out_of_range` past the end). With `into` (at least
+   * `length` bytes), files on disk read into it and return a view of it, so a caller streaming a large
+   * tensor block by block can reuse one buffer; other sources may return a new array.
+   */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   /** The whole file. */
   bytes(): Promise<Uint8Array>;
   /** The whole file decoded as UTF-8. */

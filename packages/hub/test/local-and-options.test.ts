@@ -41,6 +41,21 @@ describe('local directory', () => {
     }
   });
 
+  it('reads into a caller buffer when one is given (a view of it), and ignores one too short', async () => {
+    const disk = readFileSync(join(MODEL_DIR, 'model.safetensors'));
+    const file = await openModelFile(MODEL_DIR, 'model.safetensors');
+    const scratch = new Uint8Array(64);
+    const first = await file.read(100, 40, scratch);
+    expect(first.buffer).toBe(scratch.buffer);
+    expect(Buffer.from(first)).toEqual(disk.subarray(100, 140));
+    const second = await file.read(200, 64, scratch);
+    expect(Buffer.from(second)).toEqual(disk.subarray(200, 264));
+    const larger = await file.read(300, 65, scratch);
+    expect(larger.buffer).not.toBe(scratch.buffer);
+    expect(Buffer.from(larger)).toEqual(disk.subarray(300, 365));
+    await file.close();
+  });
+
   it('text and json decode the file; a missing file is undefined for tryOpenModelFile', async () => {
     const config = await openModelFile(MODEL_DIR, 'config.json');
     expect(await config.json()).toEqual(JSON.parse(readFileSync(join(MODEL_DIR, 'config.json'), 'utf8')));

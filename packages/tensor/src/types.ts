@@ -78,7 +78,8 @@ export interface Backend {
   /**
    * The same weight from blocks of rows (`read(start, count)` returns rows start … start+count−1,
    * row-major), `rowsPerRead` (default 1024) at a time: engines that pack as they read (webasm) never hold
-   * the whole f32 matrix, so loading a 154 MB wte costs one block of memory beyond the stored weight.
+   * the whole f32 matrix, so loading a 154 MB wte costs one block of memory beyond the stored weight. A
+   * block is consumed before the next `read` call, so the reader may hand out views of one buffer.
    */
   weightFromRows(
     shape: readonly [number, number],

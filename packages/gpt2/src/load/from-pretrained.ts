@@ -171,6 +171,8 @@ async function upload(
   const made = new Map<string, Tensor | Weight>();
   let loaded = 0;
   onProgress?.({ phase: 'load', loaded, total: plan.totalBytes });
+  // one buffer for every block read (backends consume a block before asking for the next)
+  let scratch = new Uint8Array(ROWS_BYTES);
   try {
     for (const { spec, header, info } of plan.tensors) {
       const [rows, cols] = spec.shape as [number, number];
@@ -178,7 +180,9 @@ async function upload(
         // weights stream into the backend block by block: the f32 matrix (wte: 154 MB) is never whole
         const layout = spec.kind === 'conv1d' ? 'in_out' : 'out_in';
         const rowsPerRead = Math.max(1, Math.floor(ROWS_BYTES / (cols * 4)));
-        const read = (start: number, count: number) => readTensorRowsAsF32(header, info, start, count);
+        if (scratch.length < rowsPerRead * cols * 4) scratch = new Uint8Array(rowsPerRead * cols * 4);
+        const read = (start: number, count: number) =>
+          readTensorRowsAsF32(header, info, start, count, { scratch });
         made.set(spec.key, await backend.weightFromRows([rows, cols], read, { layout, dtype, rowsPerRead }));
       } else {
         made.set(spec.key, backend.tensor(await readTensorAsF32(header, info), spec.shape));

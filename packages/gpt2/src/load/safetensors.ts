@@ -11,7 +11,8 @@ import { convertToF32, FLOAT_DTYPE_BYTES, type FloatDType, firstNonFinite, LITTL
 export interface RandomAccessFile {
   readonly name: string;
   readonly size: number;
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /** With `into` (≥ `length` bytes) the bytes may land in it and come back as a view of it. */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
 }
 
 /** Bytes per element of every dtype the safetensors format defines. */
@@ -94,10 +95,11 @@ async function readExact(
   offset: number,
   length: number,
   tensor?: string,
+  into?: Uint8Array,
 ): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    bytes = await file.read(offset, length);
+    bytes = await file.read(offset, length, into);
   } catch (e) {
     throw new SafetensorsError(
       'read',
@@ -247,13 +249,15 @@ export async function readSafetensorsHeader(
  * Rows `start` … `start + count − 1` of a 2-D F32/F16/BF16 tensor ([rows, cols]) as a Float32Array, in
  * one read of just those bytes: a loader can stream a large matrix into a backend block by block.
  * @param options.checkFinite report NaN/±Infinity as an error naming the tensor and the element (default true)
+ * @param options.scratch a buffer the bytes may be read into (files on disk): an aligned F32 block then
+ *   comes back as a view of it, valid until the scratch is reused — one buffer serves a whole load
  */
 export async function readTensorRowsAsF32(
   header: SafetensorsHeader,
   info: TensorInfo,
   start: number,
   count: number,
-  options: { checkFinite?: boolean } = {},
+  options: { checkFinite?: boolean; scratch?: Uint8Array } = {},
 ): Promise<Float32Array> {
   const { file } = header;
   const elementBytes = floatElementBytes(file.name, info);
@@ -273,7 +277,13 @@ export async function readTensorRowsAsF32(
     );
   }
   const rowBytes = cols * elementBytes;
-  const bytes = await readExact(file, info.byteOffset + start * rowBytes, count * rowBytes, info.name);
+  const bytes = await readExact(
+    file,
+    info.byteOffset + start * rowBytes,
+    count * rowBytes,
+    info.name,
+    options.scratch,
+  );
   let out: Float32Array;
   if (info.dtype === 'F32' && bytes.byteOffset % 4 === 0 && LITTLE_ENDIAN) {
     out = new Float32Array(bytes.buffer, bytes.byteOffset, count * cols);

@@ -27,10 +27,10 @@ export async function openFsModelFile(path: string, name: string): Promise<Model
   const ensureOpen = () => {
     if (closed) throw new HubError('io', `${name}: read after close(); open the file again`, { file: name });
   };
-  const read = async (offset: number, length: number): Promise<Uint8Array> => {
+  const read = async (offset: number, length: number, into?: Uint8Array): Promise<Uint8Array> => {
     checkRange(name, size, offset, length);
     ensureOpen();
-    const out = new Uint8Array(length);
+    const out = into && into.length >= length ? into.subarray(0, length) : new Uint8Array(length);
     let done = 0;
     while (done < length) {
       const { bytesRead } = await handle.read(out, done, length - done, offset + done);

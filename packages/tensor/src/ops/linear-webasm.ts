@@ -71,6 +71,20 @@ export function rowsSource(p: PackedLinearShape): string {
 /** Rows per prefill call. */
 export const PREFILL_ROWS = 4;
 
+const align16 = (v: number) => Math.ceil(v / 16) * 16;
+
+/**
+ * Bytes of a linear kernel's own region: its arguments x and bias, the gelu scalar and its output, as
+ * the program lays them out (webasm/program-code.ts: arguments, scalars, output, each 16-byte aligned).
+ */
+export function linearRegionBytes(which: 'decode' | 'prefill', K: number, G: number): number {
+  const rows = which === 'decode' ? 1 : PREFILL_ROWS;
+  const x = align16(rows * K * 4);
+  const bias = 16 * G * 4;
+  const output = (which === 'decode' ? 4 * G : 16 * G) * 4 * 4;
+  return x + bias + 16 + output;
+}
+
 /**
  * Writes a prefill call's output (raw[((g·4 + c)·4 + x)·4 + r] for feature 16g + 4x + c) into rows
  * r0 … r0 + rows − 1 of `out` ([R, N] row-major).

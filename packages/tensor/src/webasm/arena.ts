@@ -61,6 +61,27 @@ export class ArenaChunk {
     return (this.pages - 16) * PAGE;
   }
 
+  /** The region [offset, offset + bytes) if it is free (offset 64-byte aligned), else undefined. */
+  tryAllocAt(offset: number, bytes: number): Region | undefined {
+    const size = alignUp(Math.max(bytes, 1), ALIGN);
+    const i = this.#free.findIndex((r) => r.offset <= offset && offset + size <= r.end);
+    if (i < 0 || offset % ALIGN !== 0) return undefined;
+    const range = this.#free[i];
+    const pieces = [
+      { offset: range.offset, end: offset },
+      { offset: offset + size, end: range.end },
+    ].filter((r) => r.end > r.offset);
+    this.#free.splice(i, 1, ...pieces);
+    this.#used += size;
+    return { chunk: this, offset, bytes: size };
+  }
+
+  /** Whether one free range holds `bytes`. */
+  fits(bytes: number): boolean {
+    const size = alignUp(Math.max(bytes, 1), ALIGN);
+    return this.#free.some((range) => range.end - range.offset >= size);
+  }
+
   /** A region of `bytes` (64-byte aligned), or undefined when no free range fits. */
   tryAlloc(bytes: number): Region | undefined {
     const size = alignUp(Math.max(bytes, 1), ALIGN);
@@ -108,6 +129,8 @@ export class Arena {
   readonly shared: boolean;
   readonly chunks: ArenaChunk[] = [];
   readonly #chunkBytes: number;
+  /** Where the first region of each anchor key went: later regions of the key go to the same offset. */
+  readonly #anchors = new Map<string, { pages: number; offset: number }>();
 
   constructor(options: { shared: boolean; chunkBytes?: number }) {
     this.shared = options.shared;
@@ -138,13 +161,35 @@ export class Arena {
    * the current chunks lack the room).
    */
   allocWeight(bytes: number, slack: number): Region {
+    // checked before allocating: releasing a trial region would zero (and so commit) its pages
     for (const chunk of this.chunks) {
-      const region = chunk.tryAlloc(bytes);
-      if (!region) continue;
-      if (this.#room(chunk) >= slack) return region;
-      chunk.release(region);
+      if (!chunk.fits(bytes) || this.#room(chunk) < alignUp(bytes, ALIGN) + slack) continue;
+      return chunk.tryAlloc(bytes) as Region;
     }
     return this.#newChunk(bytes + slack).tryAlloc(bytes) as Region;
+  }
+
+  /**
+   * A region of `bytes` at the offset of every earlier region of `key`, in a chunk of the same size (an
+   * existing one where that range is free, else a new one): code compiled against one region of the key
+   * runs unchanged on all of them. The first region of a key goes where `alloc` would put it, except that
+   * one larger than half a chunk gets a chunk of its own (so it does not push the next keys' offsets up).
+   */
+  allocAnchored(key: string, bytes: number): Region {
+    const anchor = this.#anchors.get(key);
+    if (anchor) {
+      for (const chunk of this.chunks) {
+        if (chunk.pages !== anchor.pages) continue;
+        const region = chunk.tryAllocAt(anchor.offset, bytes);
+        if (region) return region;
+      }
+      const chunk = this.#chunk(anchor.pages);
+      return chunk.tryAllocAt(anchor.offset, bytes) as Region;
+    }
+    const region =
+      bytes > this.#chunkBytes / 2 ? (this.#newChunk(bytes).tryAlloc(bytes) as Region) : this.alloc(bytes);
+    this.#anchors.set(key, { pages: region.chunk.pages, offset: region.offset });
+    return region;
   }
 
   /** Bytes reserved in every chunk (address space, not resident memory). */
@@ -164,6 +209,10 @@ export class Arena {
         `webasm arena: one allocation of ${bytes} bytes exceeds WebAssembly's 4 GiB memory; store this weight as f16 or int8`,
       );
     }
+    return this.#chunk(pages);
+  }
+
+  #chunk(pages: number): ArenaChunk {
     const chunk = new ArenaChunk(this.chunks.length, pages, this.shared);
     this.chunks.push(chunk);
     return chunk;

@@ -37,7 +37,8 @@ import {
   writeRows,
   writeScales,
 } from './packed-weight.js';
-import { type KernelFactory, WasmProgram } from './program.js';
+import { type KernelFactory, type ProgramOptions, WasmProgram } from './program.js';
+import type { ProgramCode } from './program-code.js';
 import type { ThreadPool } from './thread-pool.js';
 
 type InputClass = new (value: unknown, size: number[]) => unknown;
@@ -75,6 +76,8 @@ export class WasmArenaEngine implements Engine {
   readonly #pool: ThreadPool | undefined;
   readonly #programs = new Map<string, WasmProgram>();
   readonly #weights = new Map<Buffer, WeightPrograms>();
+  /** Compiled linear kernels, shared by the weights of one kind and shape (see #weightProgram). */
+  readonly #weightCode = new Map<string, ProgramCode>();
   /** Biases in q order, per bias buffer. */
   readonly #qBias = new WeakMap<Buffer, Float32Array>();
   readonly #zeros = new Map<string, Buffer>();
@@ -132,10 +135,7 @@ export class WasmArenaEngine implements Engine {
       for (const p of [programs.decode, programs.prefill]) if (p) this.#dropProgram(p);
       this.#weights.delete(buffer);
     }
-    if (storage && 'data' in storage && 'kind' in storage) {
-      storage.data.chunk.release(storage.data);
-      if (storage.scales) storage.scales.chunk.release(storage.scales);
-    }
+    if (storage && 'block' in storage && 'kind' in storage) storage.block.chunk.release(storage.block);
   }
 
   packWeight(
@@ -145,7 +145,7 @@ export class WasmArenaEngine implements Engine {
     N: number,
     scales?: Float32Array,
   ): { data: Buffer; scales?: Buffer } {
-    return weightBuffers(packWeight(this.arena, values, layout, K, N, scales, kernelSlack(K, N)));
+    return weightBuffers(packWeight(this.arena, values, layout, K, N, scales));
   }
 
   async packWeightRows(
@@ -156,7 +156,7 @@ export class WasmArenaEngine implements Engine {
     read: (start: number, count: number) => Promise<Float32Array>,
     rowsPerRead: number,
   ): Promise<{ data: Buffer; scales?: Buffer }> {
-    const weight = allocPackedWeight(this.arena, dtype, K, N, dtype === 'int8', kernelSlack(K, N));
+    const weight = allocPackedWeight(this.arena, dtype, K, N);
     const rows = layout === 'in_out' ? K : N;
     const cols = layout === 'in_out' ? N : K;
     const blocks = async (each: (block: Float32Array, start: number, count: number) => void) => {
@@ -187,8 +187,7 @@ export class WasmArenaEngine implements Engine {
       });
       if (dtype === 'int8') writeScales(weight, (scales ?? rowScales) as Float32Array);
     } catch (error) {
-      weight.data.chunk.release(weight.data);
-      if (weight.scales) weight.scales.chunk.release(weight.scales);
+      weight.block.chunk.release(weight.block);
       throw error;
     }
     return weightBuffers(weight);
@@ -330,6 +329,11 @@ export class WasmArenaEngine implements Engine {
     return q;
   }
 
+  /**
+   * The decode or prefill kernel of a weight. Weights of one kind and shape sit at one offset of
+   * same-sized chunks, so the first one compiles the kernel and the others instantiate that code over
+   * their own chunk (`#weightCode`).
+   */
   #weightProgram(buffer: Buffer, weight: PackedWeight, which: 'decode' | 'prefill'): WasmProgram {
     let entry = this.#weights.get(buffer);
     if (!entry) {
@@ -338,15 +342,31 @@ export class WasmArenaEngine implements Engine {
     }
     const existing = entry[which];
     if (existing) return existing;
+    const own = weight.kernels[which];
+    const key = [which, weight.kind, weight.K, weight.G, weight.finite, own.chunk.pages, own.offset].join(
+      '.',
+    );
+    const code = this.#weightCode.get(key);
+    let program: WasmProgram;
+    if (code) {
+      program = new WasmProgram(code, own.chunk);
+      if (program.threaded) this.#pool?.add(program);
+    } else {
+      program = this.#compile(`linear_${which}`, this.#linearOptions(weight, which));
+      this.#weightCode.set(key, program.code);
+    }
+    entry[which] = program;
+    return program;
+  }
+
+  #linearOptions(weight: PackedWeight, which: 'decode' | 'prefill'): ProgramOptions {
     const { K, G } = weight;
-    const shape = { K, G, int8: weight.kind === 'int8' };
     const Input = this.#Input;
-    const regions = { w: weight.data, ...(weight.scales ? { scale: weight.scales } : {}) };
     const constants: Record<string, unknown> = { w: new Input(packedView(weight), [16, K, G]) };
     if (weight.scales) constants.scale = new Input(new Float32Array(16 * G), [16, G]);
     const decode = which === 'decode';
-    const program = this.#compile(`linear_${which}`, {
-      source: (decode ? matvecSource : rowsSource)(shape),
+    return {
+      source: (decode ? matvecSource : rowsSource)({ K, G, int8: weight.kind === 'int8' }),
       settings: {
         output: decode ? [4, G] : [4, 4, G],
         returnType: 'Array(4)',
@@ -360,12 +380,10 @@ export class WasmArenaEngine implements Engine {
         new Input(new Float32Array(16 * G), [16, G]),
         0,
       ],
-      regions,
-      chunk: weight.data.chunk,
+      regions: { w: weight.data, ...(weight.scales ? { scale: weight.scales } : {}) },
+      own: weight.kernels[which],
       threaded: true,
-    });
-    entry[which] = program;
-    return program;
+    };
   }
 
   #genericProgram<P>(
@@ -408,10 +426,10 @@ export class WasmArenaEngine implements Engine {
     return program;
   }
 
-  #compile(name: string, options: ConstructorParameters<typeof WasmProgram>[2]): WasmProgram {
+  #compile(name: string, options: ProgramOptions): WasmProgram {
     let program: WasmProgram;
     try {
-      program = new WasmProgram(this.#factory, this.arena, options);
+      program = WasmProgram.compile(this.#factory, this.arena, options);
     } catch (error) {
       throw wrapKernelError(name, error);
     }
@@ -423,11 +441,6 @@ export class WasmArenaEngine implements Engine {
     this.#pool?.release([program.id]);
     program.dispose();
   }
-}
-
-/** Room beside a weight for its two kernels' regions: x, bias and output of each. */
-function kernelSlack(K: number, N: number): number {
-  return ((PREFILL_ROWS + 1) * K + (2 + 2 * PREFILL_ROWS) * 16 * Math.ceil(N / 16)) * 4 + 4096;
 }
 
 /** The device buffers of a packed weight (and of its int8 scales). */

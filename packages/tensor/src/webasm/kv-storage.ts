@@ -24,7 +24,7 @@ import {
 } from '../ops/attention-webasm.js';
 import type { Region } from './arena.js';
 import type { HostBuffers } from './host-buffers.js';
-import type { WasmProgram } from './program.js';
+import type { ProgramOptions, WasmProgram } from './program.js';
 
 /** Query rows per attention call in prefill (a power of two: the kernels split rows with shifts). */
 export const PREFILL_BLOCK = 32;
@@ -35,7 +35,7 @@ export interface KVHost {
   cacheRegions(kBytes: number, vBytes: number, slack: number): { k: Region; v: Region };
   returnCacheRegions(k: Region, v: Region): void;
   /** A program built once per `key` (kernels depend on the shape and the regions they read). */
-  program(key: string, build: () => ConstructorParameters<typeof WasmProgram>[2]): WasmProgram;
+  program(key: string, build: () => ProgramOptions): WasmProgram;
   /** Host arrays to take outputs and staging from (and give staging back to). */
   readonly buffers: HostBuffers;
   /** Runs cells [0, cells) of `program` (default all). */

@@ -11,6 +11,7 @@
 // int8 scales) are stored in "q order": position 16g + q holds feature n — `toQOrder` below.
 
 import { HalfArray } from '../codegen/half-array.js';
+import { linearRegionBytes } from '../ops/linear-webasm.js';
 import type { Arena, Region } from './arena.js';
 
 export type PackedKind = 'f32' | 'f16' | 'int8';
@@ -28,14 +29,23 @@ export function toQOrder(values: ArrayLike<number>, N: number, fill = 0): Float3
   return out;
 }
 
-/** A weight stored in the arena: packed values, and for int8 the per-feature scales in q order. */
+/**
+ * A weight stored in the arena: one block of [ packed values | int8 scales (q order) | the decode kernel's
+ * region | the prefill kernel's region ], at the same offset for every weight of its kind and shape
+ * (`Arena.allocAnchored`), so all of them run the same two compiled kernels.
+ */
 export interface PackedWeight {
   readonly kind: PackedKind;
   readonly K: number;
   readonly N: number;
   readonly G: number;
+  /** The whole block (freed with the weight). */
+  readonly block: Region;
   readonly data: Region;
   readonly scales?: Region;
+  readonly kernels: { readonly decode: Region; readonly prefill: Region };
+  /** f16: no half is Inf or NaN (the kernels may skip that case); always true for f32 and int8. */
+  finite: boolean;
 }
 
 /** A typed view of the packed values (Float32Array, Int8Array, or HalfArray of half bits). */
@@ -52,19 +62,37 @@ export function scalesView(w: PackedWeight): Float32Array | undefined {
   return w.scales && new Float32Array(w.scales.chunk.buffer, w.scales.offset, w.G * 16);
 }
 
-/** Allocates a packed weight of `kind` in the arena, with `slack` bytes beside it for its kernels. */
-export function allocPackedWeight(
-  arena: Arena,
-  kind: PackedKind,
-  K: number,
-  N: number,
-  withScales: boolean,
-  slack: number,
-): PackedWeight {
-  const G = Math.ceil(N / 16);
-  const data = arena.allocWeight(G * K * 16 * PACKED_BYTES[kind], slack + (withScales ? G * 64 : 0));
-  return { kind, K, N, G, data, ...(withScales ? { scales: arena.alloc(G * 64, data.chunk) } : {}) };
+/** The key weights share kernels by: kind and shape (layout does not matter once packed). */
+export function weightKey(kind: PackedKind, K: number, N: number): string {
+  return `weight:${kind}:${K}x${N}`;
 }
+
+/** Allocates a packed weight of `kind` in the arena, with its kernels' regions in the same block. */
+export function allocPackedWeight(arena: Arena, kind: PackedKind, K: number, N: number): PackedWeight {
+  const G = Math.ceil(N / 16);
+  const sizes = [
+    align64(G * K * 16 * PACKED_BYTES[kind]),
+    kind === 'int8' ? align64(G * 64) : 0,
+    align64(linearRegionBytes('decode', K, G)),
+    align64(linearRegionBytes('prefill', K, G)),
+  ];
+  const block = arena.allocAnchored(
+    weightKey(kind, K, N),
+    sizes.reduce((a, b) => a + b, 0),
+  );
+  let at = block.offset;
+  const next = (bytes: number): Region => {
+    const region = { chunk: block.chunk, offset: at, bytes };
+    at += bytes;
+    return region;
+  };
+  const data = next(sizes[0]);
+  const scales = kind === 'int8' ? next(sizes[1]) : undefined;
+  const kernels = { decode: next(sizes[2]), prefill: next(sizes[3]) };
+  return { kind, K, N, G, block, data, ...(scales ? { scales } : {}), kernels, finite: true };
+}
+
+const align64 = (v: number) => Math.ceil(v / 64) * 64;
 
 /**
  * Writes rows first … first + count − 1 of W's source matrix (`values`: f32 values, int8 integers or
@@ -79,6 +107,11 @@ export function writeRows(
 ): void {
   const view = packedView(w);
   const { K, N } = w;
+  if (w.kind === 'f16') {
+    for (let i = 0; i < count * (layout === 'in_out' ? N : K); i++) {
+      if ((values[i] & 0x7c00) === 0x7c00) w.finite = false;
+    }
+  }
   if (layout === 'in_out') {
     // source rows are contiguous in n: walk them in order, writing 16 streams at once
     for (let r = 0; r < count; r++) {
@@ -102,8 +135,7 @@ export function writeScales(w: PackedWeight, scales: Float32Array): void {
 }
 
 /**
- * Allocates a weight in the arena (with `slack` bytes of room beside it for its kernels' regions) and
- * writes `values` into it, packed. `values`: f32 values, int8 integers (with `scales`, one per output
+ * Allocates a weight in the arena (with its kernels' regions beside it) and writes `values` into it, packed. `values`: f32 values, int8 integers (with `scales`, one per output
  * feature) or half bit patterns, [K, N] for 'in_out' or [N, K] for 'out_in'.
  */
 export function packWeight(
@@ -113,11 +145,10 @@ export function packWeight(
   K: number,
   N: number,
   scales: Float32Array | undefined,
-  slack: number,
 ): PackedWeight {
   const kind: PackedKind =
     values instanceof Int8Array ? 'int8' : values instanceof Uint16Array ? 'f16' : 'f32';
-  const weight = allocPackedWeight(arena, kind, K, N, !!scales, slack);
+  const weight = allocPackedWeight(arena, kind, K, N);
   writeRows(weight, layout, 0, values, layout === 'in_out' ? K : N);
   if (scales) writeScales(weight, scales);
   return weight;
