@@ -181,7 +181,9 @@ console.log(JSON.stringify({ ms: r.minMs, err: r.maxRelativeError, codegen: r.co
           .pop()!,
       );
     // Interleaved (A B A B …) so machine noise hits both sides alike; each process reports its fastest
-    // call (least disturbed by other load) and the two sides' medians of those are compared.
+    // call (least disturbed by other load), and each side's fastest round is compared: load from the
+    // other test files only ever adds time, so the minimum is the figure noise cannot move up (the
+    // stock path, if the extension had not shipped, is about 5× slower).
     const tarball: number[] = [];
     const workspace: number[] = [];
     for (let round = 0; round < 7; round++) {
@@ -196,8 +198,8 @@ console.log(JSON.stringify({ ms: r.minMs, err: r.maxRelativeError, codegen: r.co
     }
     const median = (v: number[]) => [...v].sort((x, y) => x - y)[Math.floor(v.length / 2)];
     console.log(
-      `webasm 768×3072 matvec: tarball ${median(tarball).toFixed(3)} ms, workspace ${median(workspace).toFixed(3)} ms`,
+      `webasm 768×3072 matvec: tarball ${Math.min(...tarball).toFixed(3)} ms fastest (median ${median(tarball).toFixed(3)}), workspace ${Math.min(...workspace).toFixed(3)} ms (median ${median(workspace).toFixed(3)})`,
     );
-    expect(median(tarball)).toBeLessThanOrEqual(median(workspace) * 1.1);
+    expect(Math.min(...tarball)).toBeLessThanOrEqual(Math.min(...workspace) * 1.1);
   });
 });

@@ -8,7 +8,7 @@
 //
 //   scores  S: S(i, h, j) = scale · q·k_j for j ≤ L0 + t, keyMask 0 → −1e30, else −1e30
 //   max     M [QB, nH]:   max over j of S
-//   exp     P: exp(S − M) for j ≤ L0 + t, else 0
+//   exp     P: exp(S − M) for j ≤ L0 + t, else 0 (exp-vector.ts: arithmetic, no call per lane)
 //   output  O [QB, C]:    Σ_j P·v_j / Σ_j P, heads concatenated (natural [B·T, C] order)
 //
 // S and P are laid out [L/4][QB][nH][4]: cell (lane x, head y, z = jq·QB + i) holds position j = 4·jq + x.
@@ -16,6 +16,8 @@
 // slowest axis, so every position up to a limit is a prefix of the cells: a call computes only the prefix
 // up to the block's causal limit (`limitCells`), whole quads; the other kernels read whole quads too (the
 // lanes past a row's limit hold −1e30 in S and 0 in P).
+
+import { EXP_SOURCE } from './exp-vector.js';
 
 export interface WebasmAttentionShape {
   /** layers the cache regions are laid out for: n_layer rounded up to a power of two (see `lyr`) */
@@ -77,17 +79,17 @@ export function scoresSource(p: WebasmAttentionShape): string {
     'const h = this.thread.y;',
     ...splitZ(p),
     'const j = jq * 4 + this.thread.x;',
-    `let s = ${MASKED};`,
-    'if (j <= L0 + t) {',
-    '  s = 0.0;',
-    `  const row = (((lyr * ${p.B} + b) * ${p.nH} + h) * ${p.L / 4} + jq) * ${p.hd};`,
-    `  const q = h * ${p.hd};`,
-    `  for (let d = 0; d < ${p.hd}; d++) {`,
-    '    s += qkv[i][q + d] * k4[row + d][this.thread.x];',
-    '  }',
-    '  s = s * scale;',
-    p.masked ? `  if (mask[b][j] == 0.0) { s = ${MASKED}; }` : '',
+    // every lane of the quad computes (a lane past the limit reads finite cache contents) and is masked
+    // after the loop: a loop under a varying branch would run lane by lane with gathered loads
+    `const row = (((lyr * ${p.B} + b) * ${p.nH} + h) * ${p.L / 4} + jq) * ${p.hd};`,
+    `const q = h * ${p.hd};`,
+    'let s = 0.0;',
+    `for (let d = 0; d < ${p.hd}; d++) {`,
+    '  s += qkv[i][q + d] * k4[row + d][this.thread.x];',
     '}',
+    's = s * scale;',
+    p.masked ? `if (mask[b][j] == 0.0) { s = ${MASKED}; }` : '',
+    `if (j > L0 + t) { s = ${MASKED}; }`,
     'return s;',
     '}',
   ].join('\n');
@@ -134,8 +136,10 @@ export function expSource(p: WebasmAttentionShape): string {
     'const h = this.thread.y;',
     ...splitZ(p),
     'const j = jq * 4 + this.thread.x;',
+    'const sm = s[this.thread.z][this.thread.y][this.thread.x] - m[i][h];',
+    EXP_SOURCE('sm', 'ex'),
     'let e = 0.0;',
-    'if (j <= L0 + t) { e = Math.exp(s[this.thread.z][this.thread.y][this.thread.x] - m[i][h]); }',
+    'if (j <= L0 + t) { e = ex; }',
     'return e;',
     '}',
   ].join('\n');
