@@ -19,6 +19,7 @@
 // so they are written as raw bytes through its `_push`.
 import { type CompactInfo, compactInfo } from './compact-storage.js';
 import type { AnyMethod, AstNode, WasmEmitter, WasmFunctionNode } from './gpujs-internals.js';
+import { inductionRead } from './induction-pointers.js';
 
 function uleb(value: number): number[] {
   const out: number[] = [];
@@ -62,6 +63,10 @@ export interface ElementCodec {
   scalar(node: WasmFunctionNode, offset: number): void;
   /** stack: i32 element index of lane 0 → f32x4 of that element and the next three */
   vector(node: WasmFunctionNode, offset: number): void;
+  /** `scalar` with a byte address (element index × element bytes) on the stack */
+  scalarAt(node: WasmFunctionNode, offset: number): void;
+  /** `vector` with a byte address on the stack */
+  vectorAt(node: WasmFunctionNode, offset: number): void;
   /** `lanes`: a v128 local of four in-bounds i32 element indices; pushes their f32x4 */
   gather(node: WasmFunctionNode, offset: number, lanes: number): void;
 }
@@ -114,6 +119,9 @@ const INT8: ElementCodec = {
     raw(node.em, I32X4_EXTEND_LOW_I16X8_S);
     node.em.f32x4ConvertI32x4S();
   },
+  // one byte per element: the element index is the byte address
+  scalarAt: (node, offset) => INT8.scalar(node, offset),
+  vectorAt: (node, offset) => INT8.vector(node, offset),
   gather(node, offset, lanes) {
     gatherI32(node.em, lanes, () => memory(node.em, I32_LOAD8_S, 0, offset));
     node.em.f32x4ConvertI32x4S();
@@ -121,14 +129,20 @@ const INT8: ElementCodec = {
 };
 
 function halfCodec(finite: boolean): ElementCodec {
-  return {
+  const codec: ElementCodec = {
     scalar(node, offset) {
       node.em.i32Const(1).i32Shl();
-      memory(node.em, I32_LOAD16_U, 1, offset);
-      halfToFloat(node.em);
+      codec.scalarAt(node, offset);
     },
     vector(node, offset) {
       node.em.i32Const(1).i32Shl();
+      codec.vectorAt(node, offset);
+    },
+    scalarAt(node, offset) {
+      memory(node.em, I32_LOAD16_U, 1, offset);
+      halfToFloat(node.em);
+    },
+    vectorAt(node, offset) {
       memory(node.em, V128_LOAD16X4_S, 1, offset);
       halfToFloatX4(node.em, finite);
     },
@@ -140,6 +154,7 @@ function halfCodec(finite: boolean): ElementCodec {
       halfToFloatX4(node.em, finite);
     },
   };
+  return codec;
 }
 
 const HALF = halfCodec(false);
@@ -224,6 +239,14 @@ export function makeCompactFlatLoad(original: AnyMethod): AnyMethod {
   ): unknown {
     const record = this.assembler?.layout[table]?.[name];
     const info = compactInfo(record);
+    // outside SIMD masks stock reads the address as computed (no clamp): a loop pointer gives the same one
+    const pointer = record && !(this.vec && this.vMaskDepth > 0) ? inductionRead(this, mNode) : null;
+    if (record && pointer) {
+      this.em.localGet(pointer.local);
+      if (info) codecOf(info).scalarAt(this, record.offset + pointer.constantBytes);
+      else this.em.f32Load(record.offset + pointer.constantBytes, 2);
+      return 'f32';
+    }
     if (!record || !info) return original.call(this, table, name, xProperty, yProperty, zProperty, mNode);
     emitFlatIndex(this, record.dims, xProperty, yProperty, zProperty);
     if (this.vec && this.vMaskDepth > 0) this.emitClampScalarIndex(info.elements - 1);

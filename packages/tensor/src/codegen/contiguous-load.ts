@@ -20,6 +20,7 @@ import { codecOf, emitCompactGather, emitFlatIndex } from './compact-load.js';
 import { COMPACT_BYTES, type CompactInfo, compactInfo } from './compact-storage.js';
 import type { AnyMethod, ArrayRecord, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { type Interval, rangeOf } from './index-range.js';
+import { inductionRead } from './induction-pointers.js';
 
 function isThreadX(ast: AstNode): boolean {
   if (ast.type !== 'MemberExpression' || ast.computed) return false;
@@ -113,6 +114,8 @@ interface Reader {
   bytes: number;
   /** stack: i32 lane-0 element index → f32x4; `extra`: a constant element offset folded into the load */
   vector(extra?: number): void;
+  /** stack: i32 byte address of lane 0 relative to the region → f32x4; `extraBytes` folded into the load */
+  vectorAt(extraBytes: number): void;
   /** `lanes`: v128 local of four clamped element indices → f32x4 */
   gather(lanes: number): void;
 }
@@ -127,6 +130,7 @@ function f32Reader(node: WasmFunctionNode, layout: ArrayRecord): Reader {
         .i32Const(2)
         .i32Shl()
         .v128Load(layout.offset + extra * 4, 2),
+    vectorAt: (extraBytes) => em.v128Load(layout.offset + extraBytes, 2),
     gather(lanes) {
       em.localGet(lanes).i32x4ExtractLane(0).i32Const(2).i32Shl().f32Load(layout.offset).f32x4Splat();
       for (let lane = 1; lane < 4; lane++) {
@@ -147,6 +151,7 @@ function compactReader(node: WasmFunctionNode, layout: ArrayRecord, info: Compac
     elements: info.elements,
     bytes: COMPACT_BYTES[info.kind],
     vector: (extra = 0) => codec.vector(node, layout.offset + extra * COMPACT_BYTES[info.kind]),
+    vectorAt: (extraBytes) => codec.vectorAt(node, layout.offset + extraBytes),
     gather: (lanes) => codec.gather(node, layout.offset, lanes),
   };
 }
@@ -187,6 +192,13 @@ export function makeContiguousGather(original: AnyMethod): AnyMethod {
     }
     const em = this.em;
     if (provablyInBounds(this, layout.dims, reader.elements, xProperty, yProperty, zProperty)) {
+      // a read the enclosing loop advances a pointer for (induction-pointers.ts)
+      const pointer = inductionRead(this, mNode);
+      if (pointer) {
+        em.localGet(pointer.local);
+        reader.vectorAt(pointer.constantBytes);
+        return 'vf32';
+      }
       // constant terms of the indices ride in the load's offset immediate, so reads that differ only
       // by a literal (w[k][x], w[k][x + 4], w[k + 1][x]) share one address computation
       const [dx, dy] = layout.dims;

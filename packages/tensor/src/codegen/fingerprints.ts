@@ -26,6 +26,17 @@ const FUNCTION_NODE_PRINTS: MethodPrint[] = [
   { name: 'exprMember', arity: 1, tokens: ['getMemberExpressionDetails', 'thread', 'globalGet'] },
   { name: 'emitFunction', arity: 1, tokens: ['addFunction', 'isRootKernel', 'walkFunction'] },
   {
+    name: 'stmtFor',
+    arity: 1,
+    tokens: ['stmtVariableDeclaration', 'statementExpression', 'update', 'enterLoop'],
+  },
+  {
+    name: 'vstmtFor',
+    arity: 1,
+    tokens: ['vstmtVariableDeclaration', 'vstatementExpression', 'update', 'enterLoop'],
+  },
+  { name: 'getMemberExpressionDetails', arity: 1, tokens: ['xProperty', 'signature'] },
+  {
     name: 'stmtVariableDeclaration',
     arity: 1,
     tokens: ['suggestedType', 'setScalarLocal', 'castValueToFloat', 'taintedLocals', 'valueType'],

@@ -10,6 +10,7 @@ import { findFingerprintMismatches, KNOWN_GPUJS_VERSION } from './fingerprints.j
 import type { AnyMethod, GpujsModule } from './gpujs-internals.js';
 import { readGpujsVersion } from './gpujs-version.js';
 import type { decodeHalfArray, HalfArray } from './half-array.js';
+import { makeInductionFor, makeInductionVectorFor } from './induction-pointers.js';
 import { makeIntCounterDeclaration, makeIntCounterVarying } from './int-counters.js';
 import {
   makeThreadLocalsScalarRead,
@@ -62,6 +63,8 @@ const HOOKS: Hook[] = [
   { target: 'functionNode', name: 'emitVectorFunction', make: makeThreadLocalsWalk },
   { target: 'functionNode', name: 'exprMember', make: makeThreadLocalsScalarRead },
   { target: 'functionNode', name: 'vexprMember', make: makeThreadLocalsVectorRead },
+  { target: 'functionNode', name: 'stmtFor', make: makeInductionFor },
+  { target: 'functionNode', name: 'vstmtFor', make: makeInductionVectorFor },
   { target: 'kernel', name: 'computeLayout', make: makeCompactLayout },
   { target: 'kernel', name: '_computeSizeSignature', make: makeStorageSignature },
   { target: 'utils', name: 'flattenTo', make: makeCompactFlatten },

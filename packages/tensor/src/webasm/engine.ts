@@ -22,7 +22,7 @@ import type {
 import { DeviceBuffer } from '../backend.js';
 import { halfValues, int8Scales, maxAbsPerFeature, quantizeWithScales, toHalfArray } from '../dtype.js';
 import { TensorError } from '../errors.js';
-import { matvecSource, PREFILL_ROWS, rowsSource, scatterRows } from '../ops/linear-webasm.js';
+import { matvecSource, PREFILL_BLOCKS, PREFILL_ROWS, rowsSource, scatterRows } from '../ops/linear-webasm.js';
 import type { WeightDType } from '../types.js';
 import { Arena, type Region } from './arena.js';
 import { HostBuffers } from './host-buffers.js';
@@ -204,7 +204,7 @@ export class WasmArenaEngine implements Engine {
     const out = this.#host.take(R * N);
     const pool = this.#pool;
     let r = 0;
-    if (R >= PREFILL_ROWS) {
+    if (R >= 4) {
       const prefill = this.#weightProgram(w, weight, 'prefill');
       const tile = this.#host.take(PREFILL_ROWS * K);
       for (; r < R; r += PREFILL_ROWS) {
@@ -368,7 +368,7 @@ export class WasmArenaEngine implements Engine {
     return {
       source: (decode ? matvecSource : rowsSource)({ K, G, int8: weight.kind === 'int8' }),
       settings: {
-        output: decode ? [4, G] : [4, 4, G],
+        output: decode ? [4, G] : [4, 4, G * PREFILL_BLOCKS],
         returnType: 'Array(4)',
         constants,
         tactic: 'precision',

@@ -3,7 +3,7 @@
 import * as gpujs from 'gpu.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { uninstallWebasmCodegen } from '../../src/codegen/index.js';
-import { runPair, seeded } from './harness.js';
+import { rows2d, runPair, seeded } from './harness.js';
 import { simdKernelCounts, simdLoadOffsets } from './wasm-walk.js';
 
 // kernel `this`: thread ids, output size and (for the matvec kernels) the constants they read
@@ -177,6 +177,38 @@ describe('emitted WebAssembly', () => {
     const extendedCounts = simdKernelCounts(run.extendedBytes);
     expect(count(stockCounts, 'i32.trunc_sat_f32_s')).toBeGreaterThan(0);
     expect(count(extendedCounts, 'i32.trunc_sat_f32_s')).toBe(0);
+    expect(Array.from(run.extended)).toEqual(Array.from(run.stock));
+  });
+
+  it('a read moving by a constant step per iteration goes through a pointer the loop advances', () => {
+    const run = runPair(
+      (gpu) =>
+        gpu.createKernel(
+          function (this: Kernel, x: number[][]) {
+            let s0 = 0;
+            let s1 = 0;
+            for (let k = 0; k < 16; k++) {
+              const wk = this.constants.w[this.thread.y][k][this.thread.x];
+              s0 += x[0][k] * wk;
+              s1 += x[1][k] * wk;
+            }
+            return s0 + s1;
+          },
+          {
+            output: [4, 2],
+            constants: { w: new gpujs.Input(seeded(4 * 16 * 2, 41) as unknown as number[], [4, 16, 2]) },
+          },
+        ),
+      [rows2d(seeded(32, 42), 2, 16)],
+    );
+    const stockCounts = simdKernelCounts(run.stockBytes);
+    const extendedCounts = simdKernelCounts(run.extendedBytes);
+    // stock: every read's index is computed and shifted to bytes inside the loop
+    expect(count(stockCounts, 'loop:i32.shl')).toBeGreaterThanOrEqual(3);
+    // extended: pointers set before the loop (the two x rows share one), advanced by one add each per
+    // iteration; no index arithmetic is left in the loop for the reads
+    expect(count(extendedCounts, 'loop:i32.shl')).toBe(0);
+    expect(count(extendedCounts, 'loop:i32.mul')).toBe(0);
     expect(Array.from(run.extended)).toEqual(Array.from(run.stock));
   });
 });

@@ -419,4 +419,40 @@ describe('loops and their counters', () => {
       Array.from({ length: 4 }, (_, x) => f((x * 2 + (x > 1 ? 0.25 : 0)) * 3)),
     );
   });
+
+  it('loop pointers (induction-pointers.ts) read what stock reads: rows, steps, negative offsets, nesting', () => {
+    const K = 12;
+    const a = seeded(6 * K, 40);
+    const run = runPair(
+      (gpu) =>
+        gpu.createKernel(
+          `function (a) {
+            const r0 = (this.thread.y & 1) * 3;
+            let s = 0;
+            for (let k = 1; k < 11; k += 2) {
+              s += a[r0][k] * 2 + a[r0 + 2][k - 1] - a[r0 + 1][k + 1];
+              for (let j = 0; j < 2; j++) {
+                s += a[r0 + j][k];
+              }
+            }
+            return s + this.thread.x;
+          }`,
+          { output: [4, 2] },
+        ),
+      [rows2d(a, K, 6)],
+    );
+    const reference = Array.from({ length: 8 }, (_, cell) => {
+      const x = cell % 4;
+      const y = Math.floor(cell / 4);
+      const r0 = (y & 1) * 3;
+      const at = (r: number, k: number) => a[r * K + k];
+      let s = 0;
+      for (let k = 1; k < 11; k += 2) {
+        s = f(s + f(f(f(at(r0, k) * 2) + at(r0 + 2, k - 1)) - at(r0 + 1, k + 1)));
+        for (let j = 0; j < 2; j++) s = f(s + at(r0 + j, k));
+      }
+      return f(s + x);
+    });
+    expectSame(run, reference);
+  });
 });

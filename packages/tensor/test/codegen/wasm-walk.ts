@@ -50,6 +50,7 @@ const NAMES: Record<string, string> = {
   '5d': 'f32.lt',
   '6a': 'i32.add',
   '6c': 'i32.mul',
+  '74': 'i32.shl',
   '23': 'global.get',
   fd00: 'v128.load',
   fd0b: 'v128.store',
@@ -59,12 +60,13 @@ const NAMES: Record<string, string> = {
 
 function instructionCounts(r: Reader, end: number): Map<string, number> {
   const counts = new Map<string, number>();
+  // open blocks/loops/ifs, to tell instructions inside a loop (counted again as `loop:<name>`) from the rest
+  const open: number[] = [];
   const add = (key: string): void => {
     const name = NAMES[key] ?? key;
     counts.set(name, (counts.get(name) ?? 0) + 1);
+    if (open.includes(0x03)) counts.set(`loop:${name}`, (counts.get(`loop:${name}`) ?? 0) + 1);
   };
-  // open blocks/loops/ifs, to tell reads inside a loop from reads before it
-  const open: number[] = [];
   while (r.at < end) {
     const op = r.byte();
     const hex = op.toString(16).padStart(2, '0');
