@@ -131,15 +131,27 @@ export function quantizeWithScales(
   offset = 0,
   into: Int8Array = new Int8Array(rows * cols),
 ): Int8Array {
-  const columnInverse = new Float64Array(outputAxis === 1 ? cols : 0);
-  for (let c = 0; c < columnInverse.length; c++) columnInverse[c] = 1 / scales[c];
-  for (let r = 0; r < rows; r++) {
-    const base = r * cols;
-    const rowInverse = outputAxis === 0 ? 1 / scales[offset + r] : 0;
-    for (let c = 0; c < cols; c++) {
-      // Math.round of a value within ±127.5 (max|w|/scale = 127 up to rounding) never leaves int8
-      const v = Math.round(data[base + c] * (outputAxis === 1 ? columnInverse[c] : rowInverse));
-      into[base + c] = Math.min(127, Math.max(v, -127));
+  // one loop per axis, and Math.floor(v + 0.5) rather than Math.round (about 3× faster): the same integer
+  // except for a v within one ulp below a half-integer, which then goes to its other nearest integer (still
+  // within the bound of scale/2 + 1 ulp); every backend quantises through this one function
+  if (outputAxis === 1) {
+    const inverse = new Float64Array(cols);
+    for (let c = 0; c < cols; c++) inverse[c] = 1 / scales[c];
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      for (let c = 0; c < cols; c++) {
+        const v = Math.floor(data[base + c] * inverse[c] + 0.5);
+        into[base + c] = v > 127 ? 127 : v < -127 ? -127 : v;
+      }
+    }
+  } else {
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      const inverse = 1 / scales[offset + r];
+      for (let c = 0; c < cols; c++) {
+        const v = Math.floor(data[base + c] * inverse + 0.5);
+        into[base + c] = v > 127 ? 127 : v < -127 ? -127 : v;
+      }
     }
   }
   return into;
