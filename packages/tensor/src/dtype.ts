@@ -141,6 +141,7 @@ export function quantizeWithScales(
       const base = r * cols;
       for (let c = 0; c < cols; c++) {
         const v = Math.floor(data[base + c] * inverse[c] + 0.5);
+        // biome-ignore lint/complexity/useMathMinMax: comparisons measured faster than Math.min/max in this loop
         into[base + c] = v > 127 ? 127 : v < -127 ? -127 : v;
       }
     }
@@ -150,6 +151,7 @@ export function quantizeWithScales(
       const inverse = 1 / scales[offset + r];
       for (let c = 0; c < cols; c++) {
         const v = Math.floor(data[base + c] * inverse + 0.5);
+        // biome-ignore lint/complexity/useMathMinMax: comparisons measured faster than Math.min/max in this loop
         into[base + c] = v > 127 ? 127 : v < -127 ? -127 : v;
       }
     }

@@ -8,7 +8,8 @@
 //   element, and the workers read the same bytes.
 // - Every linear call and every large kernel is split over all threads; there is no readback inside a
 //   forward pass beyond these host copies.
-// Kernels compile per (spec, params, shapes); the linear kernels of a weight compile once per weight.
+// Generic kernels compile per (spec, params, shapes); linear kernels once per weight kind and shape
+// (linear-kernels.ts); attention kernels once per cache shape (kv-storage.ts).
 
 import type {
   DeviceBuffer as Buffer,
@@ -20,25 +21,16 @@ import type {
   SourceContext,
 } from '../backend.js';
 import { DeviceBuffer } from '../backend.js';
-import { halfValues, int8Scales, maxAbsPerFeature, quantizeWithScales, toHalfArray } from '../dtype.js';
+import { halfValues } from '../dtype.js';
 import { TensorError } from '../errors.js';
-import { matvecSource, PREFILL_BLOCKS, PREFILL_ROWS, rowsSource, scatterRows } from '../ops/linear-webasm.js';
 import type { WeightDType } from '../types.js';
 import { Arena, type Region } from './arena.js';
 import { HostBuffers } from './host-buffers.js';
 import { ArenaKVStorage, type KVHost } from './kv-storage.js';
-import {
-  allocPackedWeight,
-  type PackedWeight,
-  packedView,
-  packWeight,
-  readFeature,
-  toQOrder,
-  writeRows,
-  writeScales,
-} from './packed-weight.js';
+import { LinearKernels } from './linear-kernels.js';
+import { type PackedWeight, packWeight, readFeature } from './packed-weight.js';
 import { type KernelFactory, type ProgramOptions, WasmProgram } from './program.js';
-import type { ProgramCode } from './program-code.js';
+import { packWeightFromRows, type RowReader } from './stream-pack.js';
 import type { ThreadPool } from './thread-pool.js';
 
 type InputClass = new (value: unknown, size: number[]) => unknown;
@@ -52,12 +44,6 @@ export interface WasmEngineOptions {
   readonly factory: KernelFactory;
   readonly Input: InputClass;
   readonly pool?: ThreadPool;
-}
-
-/** A weight's two linear kernels, built on first use. */
-interface WeightPrograms {
-  decode?: WasmProgram;
-  prefill?: WasmProgram;
 }
 
 const ctx: SourceContext = {
@@ -75,11 +61,7 @@ export class WasmArenaEngine implements Engine {
   readonly #Input: InputClass;
   readonly #pool: ThreadPool | undefined;
   readonly #programs = new Map<string, WasmProgram>();
-  readonly #weights = new Map<Buffer, WeightPrograms>();
-  /** Compiled linear kernels, shared by the weights of one kind and shape (see #weightProgram). */
-  readonly #weightCode = new Map<string, ProgramCode>();
-  /** Biases in q order, per bias buffer. */
-  readonly #qBias = new WeakMap<Buffer, Float32Array>();
+  readonly #linear: LinearKernels;
   readonly #zeros = new Map<string, Buffer>();
   /** Programs that read KV-cache regions (never evicted: they chain through each other's outputs). */
   readonly #cachePrograms = new Map<string, WasmProgram>();
@@ -92,6 +74,13 @@ export class WasmArenaEngine implements Engine {
     this.#Input = options.Input;
     this.#pool = options.pool;
     this.arena = new Arena({ shared: !!options.pool });
+    this.#linear = new LinearKernels({
+      Input: options.Input,
+      pool: options.pool,
+      buffers: this.#host,
+      compile: (name, programOptions) => this.#compile(name, programOptions),
+      drop: (program) => this.#dropProgram(program),
+    });
   }
 
   /** Worker threads in use, counting the calling thread (1: no workers). */
@@ -130,11 +119,7 @@ export class WasmArenaEngine implements Engine {
     const storage = buffer.storage as PackedWeight | { region?: unknown } | undefined;
     buffer.storage = undefined;
     this.#host.give(storage);
-    const programs = this.#weights.get(buffer);
-    if (programs) {
-      for (const p of [programs.decode, programs.prefill]) if (p) this.#dropProgram(p);
-      this.#weights.delete(buffer);
-    }
+    this.#linear.forget(buffer);
     if (storage && 'block' in storage && 'kind' in storage) storage.block.chunk.release(storage.block);
   }
 
@@ -153,76 +138,16 @@ export class WasmArenaEngine implements Engine {
     K: number,
     N: number,
     dtype: WeightDType,
-    read: (start: number, count: number) => Promise<Float32Array>,
+    read: RowReader,
     rowsPerRead: number,
   ): Promise<{ data: Buffer; scales?: Buffer }> {
-    const weight = allocPackedWeight(this.arena, dtype, K, N);
-    const rows = layout === 'in_out' ? K : N;
-    const cols = layout === 'in_out' ? N : K;
-    const blocks = async (each: (block: Float32Array, start: number, count: number) => void) => {
-      for (let start = 0; start < rows; start += rowsPerRead) {
-        const count = Math.min(rowsPerRead, rows - start);
-        each(await read(start, count), start, count);
-      }
-    };
-    try {
-      let scales: Float32Array | undefined;
-      if (dtype === 'int8' && layout === 'in_out') {
-        // per-column scales span every row: a first pass finds them
-        const max = new Float32Array(N);
-        await blocks((block, _, count) => maxAbsPerFeature(block, count, cols, 1, max));
-        scales = int8Scales(max);
-      }
-      const rowScales = dtype === 'int8' && layout === 'out_in' ? new Float32Array(N) : undefined;
-      await blocks((block, start, count) => {
-        let values: Float32Array | Int8Array | Uint16Array = block;
-        if (dtype === 'f16') values = toHalfArray(block);
-        else if (scales) values = quantizeWithScales(block, count, cols, 1, scales);
-        else if (rowScales) {
-          const own = int8Scales(maxAbsPerFeature(block, count, cols, 0));
-          rowScales.set(own, start);
-          values = quantizeWithScales(block, count, cols, 0, own);
-        }
-        writeRows(weight, layout, start, values, count);
-      });
-      if (dtype === 'int8') writeScales(weight, (scales ?? rowScales) as Float32Array);
-    } catch (error) {
-      weight.block.chunk.release(weight.block);
-      throw error;
-    }
-    return weightBuffers(weight);
+    return weightBuffers(await packWeightFromRows(this.arena, layout, K, N, dtype, read, rowsPerRead));
   }
 
   /** y = x·W (+ bias) (→ gelu_new) for a packed weight: x [R, K] → [R, N]. */
   linearPacked(x: Buffer, w: Buffer, bias: Buffer | undefined, gelu: boolean): Buffer {
-    const weight = w.storage as PackedWeight;
-    const { K, N, G } = weight;
-    const R = x.rows;
-    const xs = x.storage as Float32Array;
-    const qBias = bias ? this.#biasInQOrder(bias, N) : (this.zeros(1, 16 * G).storage as Float32Array);
-    const flag = gelu ? 1 : 0;
-    const out = this.#host.take(R * N);
-    const pool = this.#pool;
-    let r = 0;
-    if (R >= 4) {
-      const prefill = this.#weightProgram(w, weight, 'prefill');
-      const tile = this.#host.take(PREFILL_ROWS * K);
-      for (; r < R; r += PREFILL_ROWS) {
-        const rows = Math.min(PREFILL_ROWS, R - r);
-        tile.fill(0);
-        tile.set(xs.subarray(r * K, (r + rows) * K));
-        prefill.call([tile, qBias], [flag], pool);
-        scatterRows(prefill.output(), out, N, r, rows);
-      }
-      this.#host.give(tile);
-      return new DeviceBuffer(R, N, out);
-    }
-    const decode = this.#weightProgram(w, weight, 'decode');
-    for (; r < R; r++) {
-      decode.call([xs.subarray(r * K, (r + 1) * K), qBias], [flag], pool);
-      out.set(decode.output().subarray(0, N), r * N);
-    }
-    return new DeviceBuffer(R, N, out);
+    const N = (w.storage as PackedWeight).N;
+    return new DeviceBuffer(x.rows, N, this.#linear.run(x.storage as Float32Array, x.rows, w, bias, gelu));
   }
 
   /** Rows `ids[r]` of a packed out_in weight (wte), scaled for int8, plus `wpe[positions[r]]`: [R, K]. */
@@ -313,77 +238,8 @@ export class WasmArenaEngine implements Engine {
     for (const p of [...this.#programs.values(), ...this.#cachePrograms.values()]) p.dispose();
     this.#programs.clear();
     this.#cachePrograms.clear();
-    for (const programs of this.#weights.values()) {
-      for (const p of [programs.decode, programs.prefill]) if (p) p.dispose();
-    }
-    this.#weights.clear();
+    this.#linear.dispose();
     this.#pool?.dispose();
-  }
-
-  #biasInQOrder(bias: Buffer, N: number): Float32Array {
-    let q = this.#qBias.get(bias);
-    if (!q) {
-      q = toQOrder(bias.storage as Float32Array, N);
-      this.#qBias.set(bias, q);
-    }
-    return q;
-  }
-
-  /**
-   * The decode or prefill kernel of a weight. Weights of one kind and shape sit at one offset of
-   * same-sized chunks, so the first one compiles the kernel and the others instantiate that code over
-   * their own chunk (`#weightCode`).
-   */
-  #weightProgram(buffer: Buffer, weight: PackedWeight, which: 'decode' | 'prefill'): WasmProgram {
-    let entry = this.#weights.get(buffer);
-    if (!entry) {
-      entry = {};
-      this.#weights.set(buffer, entry);
-    }
-    const existing = entry[which];
-    if (existing) return existing;
-    const own = weight.kernels[which];
-    const key = [which, weight.kind, weight.K, weight.G, weight.finite, own.chunk.pages, own.offset].join(
-      '.',
-    );
-    const code = this.#weightCode.get(key);
-    let program: WasmProgram;
-    if (code) {
-      program = new WasmProgram(code, own.chunk);
-      if (program.threaded) this.#pool?.add(program);
-    } else {
-      program = this.#compile(`linear_${which}`, this.#linearOptions(weight, which));
-      this.#weightCode.set(key, program.code);
-    }
-    entry[which] = program;
-    return program;
-  }
-
-  #linearOptions(weight: PackedWeight, which: 'decode' | 'prefill'): ProgramOptions {
-    const { K, G } = weight;
-    const Input = this.#Input;
-    const constants: Record<string, unknown> = { w: new Input(packedView(weight), [16, K, G]) };
-    if (weight.scales) constants.scale = new Input(new Float32Array(16 * G), [16, G]);
-    const decode = which === 'decode';
-    return {
-      source: (decode ? matvecSource : rowsSource)({ K, G, int8: weight.kind === 'int8' }),
-      settings: {
-        output: decode ? [4, G] : [4, 4, G * PREFILL_BLOCKS],
-        returnType: 'Array(4)',
-        constants,
-        tactic: 'precision',
-      },
-      args: [
-        decode
-          ? new Input(new Float32Array(K), [K])
-          : new Input(new Float32Array(PREFILL_ROWS * K), [K, PREFILL_ROWS]),
-        new Input(new Float32Array(16 * G), [16, G]),
-        0,
-      ],
-      regions: { w: weight.data, ...(weight.scales ? { scale: weight.scales } : {}) },
-      own: weight.kernels[which],
-      threaded: true,
-    };
   }
 
   #genericProgram<P>(

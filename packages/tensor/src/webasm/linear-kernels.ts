@@ -1,0 +1,150 @@
+// The linear kernels of packed weights (ops/linear-webasm.ts): per weight a decode program (one row per
+// call) and a prefill program (PREFILL_ROWS rows per call), built on first use. Weights of one kind and
+// shape sit at one offset of same-sized chunks (packed-weight.ts), so the first of them compiles each
+// kernel and the others instantiate that code over their own chunk.
+
+import type { DeviceBuffer as Buffer } from '../backend.js';
+import { matvecSource, PREFILL_BLOCKS, PREFILL_ROWS, rowsSource, scatterRows } from '../ops/linear-webasm.js';
+import type { HostBuffers } from './host-buffers.js';
+import { type PackedWeight, packedView, toQOrder } from './packed-weight.js';
+import { type ProgramOptions, WasmProgram } from './program.js';
+import type { ProgramCode } from './program-code.js';
+import type { ThreadPool } from './thread-pool.js';
+
+type InputClass = new (value: unknown, size: number[]) => unknown;
+type Which = 'decode' | 'prefill';
+
+export interface LinearKernelsHost {
+  readonly Input: InputClass;
+  readonly pool: ThreadPool | undefined;
+  readonly buffers: HostBuffers;
+  /** Compiles a program (and registers it with the thread pool). */
+  compile(name: string, options: ProgramOptions): WasmProgram;
+  /** Forgets a program (thread pool included). */
+  drop(program: WasmProgram): void;
+}
+
+export class LinearKernels {
+  readonly #host: LinearKernelsHost;
+  readonly #programs = new Map<Buffer, Partial<Record<Which, WasmProgram>>>();
+  readonly #code = new Map<string, ProgramCode>();
+  /** Biases in q order, per bias buffer. */
+  readonly #qBias = new WeakMap<Buffer, Float32Array>();
+  readonly #zeroBias = new Map<number, Float32Array>();
+
+  constructor(host: LinearKernelsHost) {
+    this.#host = host;
+  }
+
+  /** y = x·W (+ bias) (→ gelu_new): x [R, K] (host) → [R, N] (host); four or more rows use the prefill kernel. */
+  run(x: Float32Array, R: number, w: Buffer, bias: Buffer | undefined, gelu: boolean): Float32Array {
+    const weight = w.storage as PackedWeight;
+    const { K, N, G } = weight;
+    const qBias = bias ? this.#biasInQOrder(bias, N) : this.#zeros(16 * G);
+    const flag = gelu ? 1 : 0;
+    const { buffers, pool } = this.#host;
+    const out = buffers.take(R * N);
+    if (R >= 4) {
+      const prefill = this.#program(w, weight, 'prefill');
+      const tile = buffers.take(PREFILL_ROWS * K);
+      for (let r = 0; r < R; r += PREFILL_ROWS) {
+        const rows = Math.min(PREFILL_ROWS, R - r);
+        tile.fill(0);
+        tile.set(x.subarray(r * K, (r + rows) * K));
+        prefill.call([tile, qBias], [flag], pool);
+        scatterRows(prefill.output(), out, N, r, rows);
+      }
+      buffers.give(tile);
+      return out;
+    }
+    const decode = this.#program(w, weight, 'decode');
+    for (let r = 0; r < R; r++) {
+      decode.call([x.subarray(r * K, (r + 1) * K), qBias], [flag], pool);
+      out.set(decode.output().subarray(0, N), r * N);
+    }
+    return out;
+  }
+
+  /** Drops a weight's programs (the weight is being freed). */
+  forget(w: Buffer): void {
+    const programs = this.#programs.get(w);
+    if (!programs) return;
+    for (const p of Object.values(programs)) if (p) this.#host.drop(p);
+    this.#programs.delete(w);
+  }
+
+  dispose(): void {
+    for (const programs of this.#programs.values()) for (const p of Object.values(programs)) p?.dispose();
+    this.#programs.clear();
+  }
+
+  #program(w: Buffer, weight: PackedWeight, which: Which): WasmProgram {
+    let entry = this.#programs.get(w);
+    if (!entry) {
+      entry = {};
+      this.#programs.set(w, entry);
+    }
+    const existing = entry[which];
+    if (existing) return existing;
+    const own = weight.kernels[which];
+    const key = [which, weight.kind, weight.K, weight.G, weight.finite, own.chunk.pages, own.offset].join(
+      '.',
+    );
+    const code = this.#code.get(key);
+    let program: WasmProgram;
+    if (code) {
+      program = new WasmProgram(code, own.chunk);
+      if (program.threaded) this.#host.pool?.add(program);
+    } else {
+      program = this.#host.compile(`linear_${which}`, this.#options(weight, which));
+      this.#code.set(key, program.code);
+    }
+    entry[which] = program;
+    return program;
+  }
+
+  #options(weight: PackedWeight, which: Which): ProgramOptions {
+    const { K, G } = weight;
+    const { Input } = this.#host;
+    const constants: Record<string, unknown> = { w: new Input(packedView(weight), [16, K, G]) };
+    if (weight.scales) constants.scale = new Input(new Float32Array(16 * G), [16, G]);
+    const decode = which === 'decode';
+    return {
+      source: (decode ? matvecSource : rowsSource)({ K, G, int8: weight.kind === 'int8' }),
+      settings: {
+        output: decode ? [4, G] : [4, 4, G * PREFILL_BLOCKS],
+        returnType: 'Array(4)',
+        constants,
+        tactic: 'precision',
+      },
+      args: [
+        decode
+          ? new Input(new Float32Array(K), [K])
+          : new Input(new Float32Array(PREFILL_ROWS * K), [K, PREFILL_ROWS]),
+        new Input(new Float32Array(16 * G), [16, G]),
+        0,
+      ],
+      regions: { w: weight.data, ...(weight.scales ? { scale: weight.scales } : {}) },
+      own: weight.kernels[which],
+      threaded: true,
+    };
+  }
+
+  #biasInQOrder(bias: Buffer, N: number): Float32Array {
+    let q = this.#qBias.get(bias);
+    if (!q) {
+      q = toQOrder(bias.storage as Float32Array, N);
+      this.#qBias.set(bias, q);
+    }
+    return q;
+  }
+
+  #zeros(length: number): Float32Array {
+    let zeros = this.#zeroBias.get(length);
+    if (!zeros) {
+      zeros = new Float32Array(length);
+      this.#zeroBias.set(length, zeros);
+    }
+    return zeros;
+  }
+}
