@@ -1,7 +1,5 @@
 // pnpm bench: GFLOP/s and GB/s of linear at GPT-2's shapes on each Node backend and weight dtype, beside a naive
 // JavaScript loop measured in the same run, with the fraction of the streaming-read bandwidth reached at batch 1.
-// On webasm, the packed kernels' K loop (unrolled by 4, four accumulators) is also measured against the plain
-// loop, interleaved in the same run: weights created (their kernels built) under GPT2JS_BENCH_PLAIN_LOOP=1.
 // Run after `pnpm --filter @gpt2js/tensor build`; headlessgl joins under `xvfb-run -a`.
 
 import { createBackend, linear, probeBackends } from '../dist/index.js';
@@ -60,8 +58,6 @@ const available = (await probeBackends()).filter(
   (p) => p.available && ['cpu', 'webasm', 'headlessgl'].includes(p.name),
 );
 const rows = [];
-const loops = [];
-const PLAIN = 'GPT2JS_BENCH_PLAIN_LOOP';
 for (const shape of quick ? SHAPES.slice(0, 2) : SHAPES) {
   const { R, K, N, layout } = shape;
   const x = random(R * K, 1);
@@ -80,15 +76,9 @@ for (const shape of quick ? SHAPES.slice(0, 2) : SHAPES) {
   for (const { name } of available) {
     const backend = await createBackend({ backend: name });
     const dtypes = name === 'cpu' ? ['f32'] : DTYPES;
-    // webasm: each dtype twice, the second with the plain K loop (chosen when its kernel is built, with the weight)
-    const variants = dtypes.map((dtype) => ({ dtype, plain: false }));
-    if (name === 'webasm') variants.push(...dtypes.map((dtype) => ({ dtype, plain: true })));
-    const weights = variants.map(({ dtype, plain }) => {
-      if (plain) process.env[PLAIN] = '1';
-      const weight = backend.weight(w, layout === 'in_out' ? [K, N] : [N, K], { layout, dtype });
-      delete process.env[PLAIN];
-      return weight;
-    });
+    const weights = dtypes.map((dtype) =>
+      backend.weight(w, layout === 'in_out' ? [K, N] : [N, K], { layout, dtype }),
+    );
     const xt = backend.tensor(x, [R, K]);
     const run = async (weight) => {
       const y = linear(xt, weight);
@@ -96,12 +86,12 @@ for (const shape of quick ? SHAPES.slice(0, 2) : SHAPES) {
       y.dispose();
     };
     // interleaved: one call of each dtype per round, minimum per dtype over the rounds
-    const mins = variants.map(() => Number.POSITIVE_INFINITY);
+    const mins = weights.map(() => Number.POSITIVE_INFINITY);
     for (const weight of weights) await run(weight);
     const start = performance.now();
     for (
       let round = 0;
-      round < 15 && (round < 3 || performance.now() - start < 1500 * variants.length);
+      round < 15 && (round < 3 || performance.now() - start < 1500 * weights.length);
       round++
     ) {
       for (let i = 0; i < weights.length; i++) {
@@ -118,12 +108,6 @@ for (const shape of quick ? SHAPES.slice(0, 2) : SHAPES) {
       naiveMs,
       cells: dtypes.map((dtype, i) => ({ dtype, ms: mins[i], bytes: weights[i].bytes })),
     });
-    if (name === 'webasm') {
-      loops.push({
-        shape: label,
-        cells: dtypes.map((dtype, i) => ({ dtype, unrolled: mins[i], plain: mins[i + dtypes.length] })),
-      });
-    }
     for (const weight of weights) weight.dispose();
     xt.dispose();
     backend.dispose();
@@ -150,14 +134,4 @@ for (const r of rows) {
 console.log(
   'GB/s counts the bytes the weight occupies on the backend (Weight.bytes) per call; bw = fraction of the 1-thread streaming read (batch 1). dtypes are measured interleaved (minimum of each).',
 );
-if (loops.length > 0) {
-  console.log('\nwebasm packed K loop: plain vs unrolled by 4 (4 accumulators), interleaved in this run');
-  console.log(`${pad('shape', 22)}${DTYPES.map((d) => pad(`${d}: plain → unrolled ms (×)`, 32)).join('')}`);
-  for (const r of loops) {
-    const cells = r.cells.map((c) =>
-      pad(`${c.plain.toFixed(2)} → ${c.unrolled.toFixed(2)} (${(c.plain / c.unrolled).toFixed(2)}×)`, 32),
-    );
-    console.log(`${pad(r.shape, 22)}${cells.join('')}`);
-  }
-}
 process.exit(0);

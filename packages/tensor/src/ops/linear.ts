@@ -65,14 +65,6 @@ export const linearSpec: KernelSpec<LinearParams> = {
   reference: linearReference,
 };
 
-/** Bench-only switch: '1' while a packed weight is created (its kernel is built then) keeps the plain K loop. */
-const PLAIN_LOOP_ENV = 'GPT2JS_BENCH_PLAIN_LOOP';
-
-function plainLoopRequested(): boolean {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-  return env?.[PLAIN_LOOP_ENV] === '1';
-}
-
 /**
  * The packed kernel's dot product into `s`: x [K] · w[thread.y][·][thread.x]. When K % 4 === 0 it is unrolled
  * by 4 into four accumulators (lanes k ≡ 0, 1, 2, 3 mod 4, summed pairwise at the end): the loop overhead is
@@ -80,7 +72,7 @@ function plainLoopRequested(): boolean {
  * run-time check). This changes the summation order against the reference (within the f32 tolerances).
  */
 function packedDotSource(K: number): string[] {
-  if (K % 4 !== 0 || plainLoopRequested()) {
+  if (K % 4 !== 0) {
     return [
       'let s = 0;',
       `for (let k = 0; k < ${K}; k++) {`,
