@@ -10,6 +10,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runChild } from './lib/child.mjs';
+import { OptionError } from './lib/env-options.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { optionsFromEnv } from './lib/options.mjs';
 import { buildReport } from './lib/report.mjs';
@@ -69,7 +70,15 @@ async function probeGpt2js() {
   }
 }
 
-const options = optionsFromEnv(process.env, HERE);
+const options = (() => {
+  try {
+    return optionsFromEnv(process.env, HERE);
+  } catch (error) {
+    if (!(error instanceof OptionError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
+})();
 const startedAt = new Date().toISOString();
 const machine = machineInfo();
 log(`${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverage.map((x) => x.toFixed(2)).join(' ')}`);

@@ -1,45 +1,13 @@
 // Options of the browser benchmark from the environment, validated once at startup with the allowed
-// values in the message. Like ../lib/options.mjs, each BENCH_X may also be written GPT2JS_BENCH_X (turbo's
-// strict environment mode passes only GPT2JS_* through to a root `pnpm` script).
+// values in the message (parsers and the GPT2JS_ spelling: ../lib/env-options.mjs).
 import { join } from 'node:path';
+import { int, list, OptionError, read } from '../lib/env-options.mjs';
+
+export { OptionError };
 
 const BACKENDS = ['webasm', 'webgpu', 'webgl2', 'webgl', 'cpu'];
 const DTYPES = ['f32', 'f16', 'int8'];
 const MODELS = ['tiny', '124m'];
-
-/** A bad option value: the runner prints the message alone and exits 2 (not a harness failure). */
-export class OptionError extends Error {
-  name = 'OptionError';
-}
-
-function read(env, name) {
-  return env[`GPT2JS_${name}`] ?? env[name];
-}
-
-function list(env, name, allowed, dflt) {
-  const raw = read(env, name);
-  if (raw === undefined || raw.trim() === '') return dflt;
-  const items = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const item of items) {
-    if (!allowed.includes(item))
-      throw new OptionError(
-        `${name}=${raw}: '${item}' is not one of ${allowed.join(', ')} (comma-separated)`,
-      );
-  }
-  return [...new Set(items)];
-}
-
-function int(env, name, dflt, min, max) {
-  const raw = read(env, name);
-  if (raw === undefined || raw.trim() === '') return dflt;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new OptionError(`${name}=${raw}: expected an integer in [${min}, ${max}]`);
-  return v;
-}
 
 function flags(env, name) {
   const raw = read(env, name);

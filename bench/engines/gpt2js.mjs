@@ -4,28 +4,13 @@
 //
 // Usage: node engines/gpt2js.mjs '{"dir": "...", "backend": "webasm", "dtype": "int8", "prompt": [...], "decodeSteps": 128}'
 import { GPT2LMHeadModel } from '@gpt2js/gpt2';
+import { greedyTimed } from '../lib/greedy.mjs';
 import { emit, summarise } from '../lib/workload.mjs';
 
 const { dir, backend, dtype, prompt, decodeSteps, warmupSteps = 4 } = JSON.parse(process.argv[2]);
 
 async function greedy(model, steps) {
-  const session = model.createSession(1);
-  const ids = [];
-  const times = [];
-  const start = performance.now();
-  let input = prompt;
-  try {
-    for (let i = 0; i <= steps; i++) {
-      const logits = await session.forward([input]);
-      const [id] = await logits.argmax();
-      logits.dispose();
-      times.push(performance.now());
-      ids.push(id);
-      input = [id];
-    }
-  } finally {
-    session.dispose();
-  }
+  const { ids, start, times } = await greedyTimed(model, prompt, steps);
   return { ids, ...summarise(start, times) };
 }
 

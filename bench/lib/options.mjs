@@ -1,39 +1,12 @@
-// Benchmark options from the environment, validated once with the allowed values in the message.
-// Each BENCH_X may also be written GPT2JS_BENCH_X: turbo's strict environment mode passes GPT2JS_* through
-// to `pnpm bench` at the root, while a bare BENCH_X reaches only `pnpm --filter @gpt2js/bench bench`.
+// Benchmark options from the environment, validated once with the allowed values in the message
+// (parsers and the GPT2JS_ spelling: env-options.mjs).
 import { join } from 'node:path';
+import { int, list, read } from './env-options.mjs';
 
 const BACKENDS = ['webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'];
 const DTYPES = ['f32', 'f16', 'int8'];
 const TJS_DTYPES = ['fp32', 'q8'];
 const ENGINES = ['gpt2js', 'transformers.js'];
-
-function read(env, name) {
-  return env[`GPT2JS_${name}`] ?? env[name];
-}
-
-function list(env, name, allowed, dflt) {
-  const raw = read(env, name);
-  if (raw === undefined || raw.trim() === '') return dflt;
-  const items = raw
-    .split(',')
-    .map((s) => s.trim())
-    .filter(Boolean);
-  for (const item of items) {
-    if (!allowed.includes(item))
-      throw new Error(`${name}=${raw}: '${item}' is not one of ${allowed.join(', ')}`);
-  }
-  return [...new Set(items)];
-}
-
-function int(env, name, dflt, min, max) {
-  const raw = read(env, name);
-  if (raw === undefined || raw === '') return dflt;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min || v > max)
-    throw new Error(`${name}=${raw}: expected an integer in [${min}, ${max}]`);
-  return v;
-}
 
 /** All options, with defaults: 3 rounds, webasm, f32/f16/int8 against transformers.js fp32/q8. */
 export function optionsFromEnv(env, benchDir) {

@@ -1,10 +1,11 @@
 // The benchmark page: loads gpt2js's model from this page's origin (/model/) on the backend and weight
 // storage the runner asks for, warms up (compiles every kernel for the prompt shape and the one-token step),
-// then greedy-decodes the workload exactly like ../../engines/gpt2js.mjs, reading back one id per step.
+// then greedy-decodes the workload with the Node benchmark's loop (../../lib/greedy.mjs), reading back one id per step.
 // The runner calls `window.__bench.run(params)`; progress goes to the console as `[bench] …` lines so a
 // timed-out sample can still say how far it got. Raw timestamps go back; the figures are computed in Node
 // with the same summarise() as the Node benchmark.
 import { GPT2LMHeadModel } from '@gpt2js/gpt2';
+import { greedyTimed as greedy } from '../../lib/greedy.mjs';
 import { describeGpu } from './device.js';
 
 // Counting Web Worker constructions shows whether webasm really started threads, which crossOriginIsolated
@@ -25,27 +26,6 @@ const progress = (message) => console.log(`[bench] ${message}`);
 // a chain of synchronous kernels (webgl readback) answers no evaluate() until the generation ends, while
 // console messages reach the runner at once.
 const share = (state) => console.log(`[bench-state] ${JSON.stringify({ ...state, workersStarted })}`);
-
-async function greedy(model, prompt, steps) {
-  const session = model.createSession(1);
-  const ids = [];
-  const times = [];
-  const start = performance.now();
-  let input = prompt;
-  try {
-    for (let i = 0; i <= steps; i++) {
-      const logits = await session.forward([input]);
-      const [id] = await logits.argmax();
-      logits.dispose();
-      times.push(performance.now());
-      ids.push(id);
-      input = [id];
-    }
-  } finally {
-    session.dispose();
-  }
-  return { ids, start, times };
-}
 
 function environment() {
   const shared = typeof SharedArrayBuffer !== 'undefined';

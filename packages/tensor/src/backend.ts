@@ -1,12 +1,30 @@
 // The seam between ops and backends: a kernel is data (KernelSpec: a GPU.js source template plus a plain-TS
 // reference), and an Engine stores 2-D f32 buffers and runs specs over them. Ops never see GPU.js.
 
+import { TensorError } from './errors.js';
 import type { BackendName, WeightDType } from './types.js';
 
 /** Shapes the kernel source is specialised for: every buffer is a 2-D [rows, cols] matrix. */
 export interface KernelDims {
   readonly inputs: readonly { readonly rows: number; readonly cols: number }[];
   readonly out: { readonly rows: number; readonly cols: number };
+}
+
+/**
+ * The dims of a call of kernel `kernel` over `inputs` with a [rows, cols] output; an input freed before the
+ * call is a typed error naming the kernel (every engine checks this the same way).
+ */
+export function kernelDims(
+  kernel: string,
+  inputs: readonly { readonly rows: number; readonly cols: number; readonly freed: boolean }[],
+  rows: number,
+  cols: number,
+): KernelDims {
+  for (const b of inputs) {
+    if (b.freed)
+      throw new TensorError('disposed', `${kernel}: an input buffer was freed before the kernel ran`);
+  }
+  return { inputs: inputs.map((b) => ({ rows: b.rows, cols: b.cols })), out: { rows, cols } };
 }
 
 /**

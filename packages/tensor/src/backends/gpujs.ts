@@ -5,7 +5,7 @@
 
 import gpujs from 'gpu.js';
 import type { DeviceBuffer as Buffer, Engine, KernelDims, KernelSpec, SourceContext } from '../backend.js';
-import { DeviceBuffer } from '../backend.js';
+import { DeviceBuffer, kernelDims } from '../backend.js';
 import { halfValues } from '../dtype.js';
 import { TensorError } from '../errors.js';
 import type { BackendName } from '../types.js';
@@ -159,14 +159,7 @@ export class GpuJsEngine implements Engine {
     constants: readonly Buffer[] = [],
   ): Buffer {
     const all = [...inputs, ...constants];
-    for (const b of all) {
-      if (b.freed)
-        throw new TensorError('disposed', `${spec.name}: an input buffer was freed before the kernel ran`);
-    }
-    const dims: KernelDims = {
-      inputs: all.map((b) => ({ rows: b.rows, cols: b.cols })),
-      out: { rows, cols },
-    };
+    const dims = kernelDims(spec.name, all, rows, cols);
     const n = rows * cols;
     let exec: () => unknown;
     let firstRun:

@@ -2,7 +2,7 @@
 // oracle every GPU.js backend is tested against and shares no code with GPU.js (not even its cpu mode).
 
 import type { DeviceBuffer as Buffer, Engine, KernelSpec } from '../backend.js';
-import { DeviceBuffer } from '../backend.js';
+import { DeviceBuffer, kernelDims } from '../backend.js';
 import { TensorError } from '../errors.js';
 import type { Backend } from '../types.js';
 import { BaseBackend } from './base.js';
@@ -38,7 +38,7 @@ export class ReferenceEngine implements Engine {
       {
         inputs: all.map((b) => this.#data(b)),
         scalars,
-        dims: { inputs: all.map((b) => ({ rows: b.rows, cols: b.cols })), out: { rows, cols } },
+        dims: kernelDims(spec.name, all, rows, cols),
         out,
       },
       params,

@@ -20,7 +20,7 @@ import type {
   KVStorage,
   SourceContext,
 } from '../backend.js';
-import { DeviceBuffer } from '../backend.js';
+import { DeviceBuffer, kernelDims } from '../backend.js';
 import { halfValues } from '../dtype.js';
 import { TensorError } from '../errors.js';
 import type { WeightDType } from '../types.js';
@@ -210,14 +210,7 @@ export class WasmArenaEngine implements Engine {
         `${spec.name} on webasm: kernel constants are not supported here`,
       );
     }
-    for (const b of inputs) {
-      if (b.freed)
-        throw new TensorError('disposed', `${spec.name}: an input buffer was freed before the kernel ran`);
-    }
-    const dims: KernelDims = {
-      inputs: inputs.map((b) => ({ rows: b.rows, cols: b.cols })),
-      out: { rows, cols },
-    };
+    const dims = kernelDims(spec.name, inputs, rows, cols);
     const host = inputs.map((b) => b.storage as Float32Array);
     const out = this.#host.take(rows * cols);
     if (spec.hostCopy) {
