@@ -1,10 +1,11 @@
-// Compact storage, load side: the WebAssembly that reads Int8Array (1 byte) and HalfArray (2 bytes)
+// Compact storage, load side: the WebAssembly that reads Int8Array (1 byte), Int16Array and HalfArray (2 bytes)
 // regions laid out by compact-storage.ts and widens them to f32 inside the kernel.
 //
 //   int8, 4 lanes:  v128.load8x8_s (8 bytes → i16x8; the upper 4 are ignored, and every region is
 //                   followed by at least 16 pages of wasm memory, so the over-read never traps)
 //                   → i32x4.extend_low_i16x8_s → f32x4.convert_i32x4_s   (exact: every int8 is an f32)
 //   int8, scalar:   i32.load8_s → f32.convert_i32_s
+//   int16:          v128.load16x4_s → f32x4.convert_i32x4_s; scalar i32.load16_s → f32.convert_i32_s
 //   f16, 4 lanes:   v128.load16x4_s (sign-extended halves h), then t = (h << 13) & 0x8fffe000 (sign to
 //                   bit 31, exponent and mantissa to f32's low exponent bits); f = f32(t) · 2^112,
 //                   exact for normals and subnormals (the multiply rebiases the exponent and
@@ -157,12 +158,39 @@ function halfCodec(finite: boolean): ElementCodec {
   return codec;
 }
 
+const INT16: ElementCodec = {
+  scalar(node, offset) {
+    node.em.i32Const(1).i32Shl();
+    INT16.scalarAt(node, offset);
+  },
+  vector(node, offset) {
+    node.em.i32Const(1).i32Shl();
+    INT16.vectorAt(node, offset);
+  },
+  scalarAt(node, offset) {
+    memory(node.em, I32_LOAD16_S, 1, offset);
+    node.em.f32ConvertI32S();
+  },
+  vectorAt(node, offset) {
+    memory(node.em, V128_LOAD16X4_S, 1, offset);
+    node.em.f32x4ConvertI32x4S();
+  },
+  gather(node, offset, lanes) {
+    gatherI32(node.em, lanes, () => {
+      node.em.i32Const(1).i32Shl();
+      memory(node.em, I32_LOAD16_S, 1, offset);
+    });
+    node.em.f32x4ConvertI32x4S();
+  },
+};
+
 const HALF = halfCodec(false);
 const FINITE_HALF = halfCodec(true);
 
 /** The codec of a compact region. */
 export function codecOf(info: CompactInfo): ElementCodec {
   if (info.kind === 'i8') return INT8;
+  if (info.kind === 'i16') return INT16;
   return info.finite ? FINITE_HALF : HALF;
 }
 

@@ -1,5 +1,6 @@
-// Compact storage, memory side: Int8Array and HalfArray kernel inputs occupy 1 and 2 bytes per element
-// in gpu.js's WebAssembly memory instead of stock's 4-byte f32 slot per element.
+// Compact storage, memory side: Int8Array, Int16Array and HalfArray kernel inputs occupy 1, 2 and 2 bytes
+// per element in gpu.js's WebAssembly memory instead of stock's 4-byte f32 slot per element (every int8
+// and int16 value is exactly an f32, so the kernels read the same numbers stock does).
 //
 // Three hooks, all on gpu.js 2.24.1's webasm backend, installed together by install.ts:
 //  - `WebAssemblyKernel.prototype.computeLayout` (replaced): stock's `[ args | constants | output ]`
@@ -21,7 +22,7 @@ import type { AnyMethod, ArrayRecord, GpujsModule, KernelInternals } from './gpu
 import { decodeHalfInto, HalfArray } from './half-array.js';
 
 /** Element storage of a compact region. */
-export type CompactKind = 'i8' | 'f16';
+export type CompactKind = 'i8' | 'i16' | 'f16';
 
 /** What a compact region holds: its element kind and element count. */
 export interface CompactInfo {
@@ -42,7 +43,7 @@ function allFinite(bits: Uint16Array): boolean {
 }
 
 /** Bytes per element of each compact kind. */
-export const COMPACT_BYTES: Record<CompactKind, number> = { i8: 1, f16: 2 };
+export const COMPACT_BYTES: Record<CompactKind, number> = { i8: 1, i16: 2, f16: 2 };
 
 const COMPACT = Symbol.for('gpt2js.compactStorage');
 
@@ -56,6 +57,7 @@ function storedArray(value: unknown, input: InputClass): unknown {
 /** Compact kind of a flat typed array, or null (stock f32 slots). Below 4 elements: stock storage. */
 export function compactKindOfArray(array: unknown): CompactKind | null {
   if (array instanceof Int8Array && array.length >= 4) return 'i8';
+  if (array instanceof Int16Array && array.length >= 4) return 'i16';
   if (array instanceof HalfArray && array.length >= 4) return 'f16';
   return null;
 }
@@ -139,7 +141,7 @@ export function makeStorageSignature(original: AnyMethod, gpujs: GpujsModule): A
  */
 function storageChanged(array: ArrayBufferView & { length: number }, target: Float32Array): Error {
   const error = new Error(
-    `gpu.js webasm: a region of ${target.length * 4} bytes laid out for compact int8/f16 storage received a ${array.constructor.name} of ${array.length} elements; recompiling for the new storage`,
+    `gpu.js webasm: a region of ${target.length * 4} bytes laid out for compact int8/int16/f16 storage received a ${array.constructor.name} of ${array.length} elements; recompiling for the new storage`,
   );
   return Object.assign(error, { isFusionFallback: true, recompilable: true });
 }
@@ -151,11 +153,14 @@ export function makeCompactFlatten(original: AnyMethod): AnyMethod {
       const source = array as ArrayBufferView & { length: number };
       if (target.length < source.length) {
         const kind = compactKindOfArray(source);
-        // the slot counts of i8, f16 and f32 regions differ for every length ≥ 4, so a region
-        // receives packed bytes only when it was laid out for exactly this storage and length
+        // the slot counts of 1-byte, 2-byte and f32 regions differ for every length ≥ 4, so a region
+        // receives packed bytes only when it was laid out for this element size and length (an i16 and
+        // an f16 region of one length look alike here: a fused pipeline must not swap the two)
         if (kind && target.length === Math.ceil((source.length * COMPACT_BYTES[kind]) / 4)) {
           if (kind === 'i8') {
             new Int8Array(target.buffer, target.byteOffset, source.length).set(source as Int8Array);
+          } else if (kind === 'i16') {
+            new Int16Array(target.buffer, target.byteOffset, source.length).set(source as Int16Array);
           } else {
             new Uint16Array(target.buffer, target.byteOffset, source.length).set(source as Uint16Array);
           }

@@ -22,7 +22,7 @@ import type { AnyMethod, ArrayRecord, AstNode, WasmFunctionNode } from './gpujs-
 import { type Interval, rangeOf } from './index-range.js';
 import { inductionRead } from './induction-pointers.js';
 
-function isThreadX(ast: AstNode): boolean {
+export function isThreadX(ast: AstNode): boolean {
   if (ast.type !== 'MemberExpression' || ast.computed) return false;
   const object = ast.object as AstNode;
   const property = ast.property as AstNode;
@@ -65,7 +65,7 @@ export function isLaneContiguous(node: WasmFunctionNode, ast: AstNode): boolean 
  * (then no lane can leave the array, and stock's clamp never fires). thread.x's range covers the
  * four lanes, since a quad never extends past the output's x size.
  */
-function provablyInBounds(
+export function provablyInBounds(
   node: WasmFunctionNode,
   dims: readonly number[],
   elements: number,

@@ -14,6 +14,7 @@
 // them either) and lane-contiguous vector reads proven in bounds (contiguous-load.ts) — so the address, and
 // the value read, is exactly the one stock computes. R must be provably ≥ 0 (the pointer is an unsigned
 // address), every term of it integer-typed and not written inside the loop.
+import { astKey } from './ast-key.js';
 import { COMPACT_BYTES, compactInfo } from './compact-storage.js';
 import type { AnyMethod, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { rangeOf } from './index-range.js';
@@ -57,7 +58,6 @@ const PLANS = Symbol.for('gpt2js.inductionPlans');
 
 type Node = WasmFunctionNode & {
   [PLANS]?: LoopPlan[];
-  source?: string;
   getMemberExpressionDetails(ast: AstNode): {
     name?: string;
     origin?: string;
@@ -196,13 +196,12 @@ function planLoop(node: Node, forNode: AstNode): LoopPlan | null {
   const counter = counterOf(node, forNode);
   if (!counter || !node.assembler) return null;
   const written = writtenNames(forNode.body as AstNode);
-  const source = (node as unknown as { source?: string }).source ?? '';
   const groups = new Map<string, Group>();
   const reads = new Map<AstNode, { group: Group; constantBytes: number }>();
   const visit = (child: AstNode): void => {
     if (child.type === 'FunctionDeclaration' || child.type === 'FunctionExpression') return;
     if (child.type === 'MemberExpression' && child.computed) {
-      const found = readPlan(node, child, counter, written, source, groups);
+      const found = readPlan(node, child, counter, written, groups);
       if (found) reads.set(child, found);
       // the indices may hold reads of their own; the object chain is this read
       let object: AstNode = child;
@@ -223,7 +222,6 @@ function readPlan(
   read: AstNode,
   counter: { name: string; k0: number; step: number },
   written: Set<string>,
-  source: string,
   groups: Map<string, Group>,
 ): { group: Group; constantBytes: number } | null {
   let details: ReturnType<Node['getMemberExpressionDetails']>;
@@ -270,8 +268,7 @@ function readPlan(
   }
   if (low < 0 || counter.k0 < 0) return null;
   const cNegative = Math.min(flat.c, 0);
-  const text = (t: Term) =>
-    `${t.mul}*${source.slice(t.ast.start as number, t.ast.end as number) || JSON.stringify(t.ast)}`;
+  const text = (t: Term) => `${t.mul}*${astKey(t.ast)}`;
   const key = `${table}.${name}.${flat.k}.${cNegative}.${flat.terms.map(text).sort().join('+')}`;
   let group = groups.get(key);
   if (!group) {
@@ -315,6 +312,17 @@ export function inductionRead(node: WasmFunctionNode, read: AstNode): InductionR
     const found = plans[i].reads.get(read);
     if (found && found.group.local >= 0)
       return { local: found.group.local, constantBytes: found.constantBytes };
+  }
+  return null;
+}
+
+/** The loop whose pointer serves `read` (the innermost that planned one): its plan, an identity per emission. */
+export function inductionLoop(node: WasmFunctionNode, read: AstNode): { readonly forNode: AstNode } | null {
+  const plans = (node as Node)[PLANS];
+  if (!plans) return null;
+  for (let i = plans.length - 1; i >= 0; i--) {
+    const found = plans[i].reads.get(read);
+    if (found && found.group.local >= 0) return plans[i];
   }
   return null;
 }

@@ -12,6 +12,7 @@ import { readGpujsVersion } from './gpujs-version.js';
 import type { decodeHalfArray, HalfArray } from './half-array.js';
 import { makeInductionFor, makeInductionVectorFor } from './induction-pointers.js';
 import { makeIntCounterDeclaration, makeIntCounterVarying } from './int-counters.js';
+import { makePairDot } from './pair-dot.js';
 import {
   makeThreadLocalsScalarRead,
   makeThreadLocalsVectorRead,
@@ -65,6 +66,7 @@ const HOOKS: Hook[] = [
   { target: 'functionNode', name: 'vexprMember', make: makeThreadLocalsVectorRead },
   { target: 'functionNode', name: 'stmtFor', make: makeInductionFor },
   { target: 'functionNode', name: 'vstmtFor', make: makeInductionVectorFor },
+  { target: 'functionNode', name: 'vexprBinary', make: makePairDot },
   { target: 'kernel', name: 'computeLayout', make: makeCompactLayout },
   { target: 'kernel', name: '_computeSizeSignature', make: makeStorageSignature },
   { target: 'utils', name: 'flattenTo', make: makeCompactFlatten },

@@ -12,6 +12,9 @@
 // group are consecutive cells, so the group's weights (16·K values) are read from memory once per call
 // and from cache RB − 1 more times. The output is [g][rb][c][x][row]; `scatterRows` puts it in place.
 // Bias and int8 scales are kernel constants in q order (packed-weight.ts), read as vectors like the weights.
+// int8: the weights are packed in k pairs ([G][K2][16][2]) and the activations arrive as int16 with a scale
+// per row (webasm/activation-quant.ts); each step sums four k as two pairs, which the codegen turns into
+// integer dot products (codegen/pair-dot.ts), then scales by the row's and the feature's scale.
 // Both kernels sum over k in the same order, so a row gives the same bits in either.
 
 import { GELU_RATIONAL_SOURCE } from './gelu-new.js';
@@ -22,10 +25,19 @@ export interface PackedLinearShape {
   readonly int8: boolean;
 }
 
-function epilogue(p: PackedLinearShape, names: string[], at: (i: number) => string): string[] {
+/**
+ * Scales (int8: the row's activation scale, then the feature's weight scale), bias, optional gelu_new;
+ * `rowScale(i)`: the activation scale of accumulator i.
+ */
+function epilogue(
+  p: PackedLinearShape,
+  names: string[],
+  at: (i: number) => string,
+  rowScale: (i: number) => string,
+): string[] {
   const lines: string[] = [];
   names.forEach((v, i) => {
-    if (p.int8) lines.push(`${v} = ${v} * this.constants.scale${at(i)};`);
+    if (p.int8) lines.push(`${v} = ${v} * ${rowScale(i)};`, `${v} = ${v} * this.constants.scale${at(i)};`);
     lines.push(`${v} = ${v} + bias${at(i)};`);
   });
   // gelu is a uniform flag, not part of the source: one compiled kernel serves both uses of a weight
@@ -40,6 +52,23 @@ function epilogue(p: PackedLinearShape, names: string[], at: (i: number) => stri
 export function matvecSource(p: PackedLinearShape): string {
   const s = ['s0', 's1', 's2', 's3'];
   const lane = (c: number) => (c === 0 ? 'this.thread.x' : `this.thread.x + ${4 * c}`);
+  const at = (c: number) => `[this.thread.y][${lane(c)}]`;
+  if (p.int8) {
+    // x: int16 [2, K2] (k pairs), xs: its scale; w [32, K2, G]: lane x's pair of feature q = 4c + x at
+    // 8c + 2x; each step sums k = 4i … 4i + 3 (pairs 2i and 2i + 1)
+    const term = (c: number, pair: string) =>
+      `x[${pair}][0] * this.constants.w[this.thread.y][${pair}][this.thread.x * 2 + ${8 * c}] + x[${pair}][1] * this.constants.w[this.thread.y][${pair}][this.thread.x * 2 + ${8 * c + 1}]`;
+    return [
+      'function (x, bias, gelu, xs) {',
+      ...s.map((v) => `let ${v} = 0;`),
+      `for (let i = 0; i < ${kPairs(p.K) / 2}; i++) {`,
+      ...s.map((v, c) => `  ${v} += ${term(c, 'i * 2')} + ${term(c, 'i * 2 + 1')};`),
+      '}',
+      ...epilogue(p, s, at, () => 'xs'),
+      `return [${s.join(', ')}];`,
+      '}',
+    ].join('\n');
+  }
   return [
     'function (x, bias, gelu) {',
     ...s.map((v) => `let ${v} = 0;`),
@@ -47,7 +76,7 @@ export function matvecSource(p: PackedLinearShape): string {
     '  const xk = x[k];',
     ...s.map((v, c) => `  ${v} += xk * this.constants.w[this.thread.y][k][${lane(c)}];`),
     '}',
-    ...epilogue(p, s, (c) => `[this.thread.y][${lane(c)}]`),
+    ...epilogue(p, s, at, () => '1'),
     `return [${s.join(', ')}];`,
     '}',
   ].join('\n');
@@ -58,20 +87,55 @@ export function rowsSource(p: PackedLinearShape): string {
   const s = ['s0', 's1', 's2', 's3'];
   const lane = 'this.thread.y * 4 + this.thread.x';
   const shift = Math.log2(PREFILL_BLOCKS);
-  return [
-    'function (x, bias, gelu) {',
+  const head = [
     `const g = this.thread.z >> ${shift};`,
     `const r0 = (this.thread.z & ${PREFILL_BLOCKS - 1}) * 4;`,
     ...s.map((v) => `let ${v} = 0;`),
+  ];
+  if (p.int8) {
+    // x: int16 [2, K2, PREFILL_ROWS], xs [PREFILL_ROWS]: each row's scale; w as in the decode kernel
+    const lane2 = 'this.thread.y * 8 + this.thread.x * 2';
+    const term = (r: number, pair: string) =>
+      `x[r0 + ${r}][${pair}][0] * this.constants.w[g][${pair}][${lane2}] + x[r0 + ${r}][${pair}][1] * this.constants.w[g][${pair}][${lane2} + 1]`;
+    return [
+      'function (x, bias, gelu, xs) {',
+      ...head,
+      `for (let i = 0; i < ${kPairs(p.K) / 2}; i++) {`,
+      ...s.map((v, r) => `  ${v} += ${term(r, 'i * 2')} + ${term(r, 'i * 2 + 1')};`),
+      '}',
+      ...epilogue(
+        p,
+        s,
+        () => `[g][${lane}]`,
+        (r) => `xs[r0 + ${r}]`,
+      ),
+      `return [${s.join(', ')}];`,
+      '}',
+    ].join('\n');
+  }
+  return [
+    'function (x, bias, gelu) {',
+    ...head,
     `for (let k = 0; k < ${p.K}; k++) {`,
     `  const wk = this.constants.w[g][k][${lane}];`,
     ...s.map((v, r) => `  ${v} += x[r0 + ${r}][k] * wk;`),
     '}',
-    ...epilogue(p, s, () => `[g][${lane}]`),
+    ...epilogue(
+      p,
+      s,
+      () => `[g][${lane}]`,
+      () => '1',
+    ),
     `return [${s.join(', ')}];`,
     '}',
   ].join('\n');
 }
+
+/**
+ * k pairs of an int8 weight: ⌈K/4⌉·2 (a step of the int8 kernels sums four k, two pairs, exactly in i32;
+ * codegen/pair-dot.ts). Weights and activations are padded with zeros up to 2·kPairs(K) inputs.
+ */
+export const kPairs = (K: number): number => Math.ceil(K / 4) * 2;
 
 /** Row blocks of four rows per prefill call (a power of two: cells split z with a shift and a mask). */
 export const PREFILL_BLOCKS = 4;
@@ -86,10 +150,11 @@ const align16 = (v: number) => Math.ceil(v / 16) * 16;
  */
 export function linearRegionBytes(which: 'decode' | 'prefill', K: number, G: number): number {
   const rows = which === 'decode' ? 1 : PREFILL_ROWS;
-  const x = align16(rows * K * 4);
+  // f32 x; int8's int16 x (K rounded up to pairs) and its row scales (a scalar, or PREFILL_ROWS f32) fit too
+  const x = align16(rows * (K + 3) * 4);
   const bias = 16 * G * 4;
   const output = (which === 'decode' ? 4 * G : 16 * G * PREFILL_BLOCKS) * 4 * 4;
-  return x + bias + 16 + output;
+  return x + bias + 16 + align16(PREFILL_ROWS * 4) + output;
 }
 
 /**

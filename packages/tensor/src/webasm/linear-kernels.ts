@@ -1,10 +1,19 @@
 // The linear kernels of packed weights (ops/linear-webasm.ts): per weight a decode program (one row per
-// call) and a prefill program (PREFILL_ROWS rows per call), built on first use. Weights of one kind and
+// call) and a prefill program (PREFILL_ROWS rows per call), built on first use. int8 weights take their
+// activations as int16 with per-row scales (activation-quant.ts). Weights of one kind and
 // shape sit at one offset of same-sized chunks (packed-weight.ts), so the first of them compiles each
 // kernel and the others instantiate that code over their own chunk.
 
 import type { DeviceBuffer as Buffer } from '../backend.js';
-import { matvecSource, PREFILL_BLOCKS, PREFILL_ROWS, rowsSource, scatterRows } from '../ops/linear-webasm.js';
+import {
+  kPairs,
+  matvecSource,
+  PREFILL_BLOCKS,
+  PREFILL_ROWS,
+  rowsSource,
+  scatterRows,
+} from '../ops/linear-webasm.js';
+import { quantizeActivations } from './activation-quant.js';
 import type { HostBuffers } from './host-buffers.js';
 import { type PackedWeight, packedView, toQOrder } from './packed-weight.js';
 import { type ProgramOptions, WasmProgram } from './program.js';
@@ -31,6 +40,9 @@ export class LinearKernels {
   /** Biases in q order, per bias buffer. */
   readonly #qBias = new WeakMap<Buffer, Float32Array>();
   readonly #zeroBias = new Map<number, Float32Array>();
+  /** int8: the quantised activations (one buffer per length) and their per-row scales. */
+  readonly #int16Buffers = new Map<number, Int16Array>();
+  readonly #rowScales = new Float32Array(PREFILL_ROWS);
 
   constructor(host: LinearKernelsHost) {
     this.#host = host;
@@ -43,23 +55,37 @@ export class LinearKernels {
     const qBias = bias ? this.#biasInQOrder(bias, N) : this.#zeros(16 * G);
     const flag = gelu ? 1 : 0;
     const { buffers, pool } = this.#host;
+    const int8 = weight.kind === 'int8';
     const out = buffers.take(R * N);
     if (R >= 4) {
       const prefill = this.#program(w, weight, 'prefill');
       const tile = buffers.take(PREFILL_ROWS * K);
+      const quantized = int8 ? this.#int16(PREFILL_ROWS * 2 * kPairs(K)) : undefined;
       for (let r = 0; r < R; r += PREFILL_ROWS) {
         const rows = Math.min(PREFILL_ROWS, R - r);
         tile.fill(0);
         tile.set(x.subarray(r * K, (r + rows) * K));
-        prefill.call([tile, qBias], [flag], pool);
+        if (quantized) {
+          quantizeActivations(tile, PREFILL_ROWS, K, quantized, this.#rowScales);
+          prefill.call([quantized, qBias, this.#rowScales], [flag], pool);
+        } else {
+          prefill.call([tile, qBias], [flag], pool);
+        }
         scatterRows(prefill.output(), out, N, r, rows);
       }
       buffers.give(tile);
       return out;
     }
     const decode = this.#program(w, weight, 'decode');
+    const quantized = int8 ? this.#int16(2 * kPairs(K)) : undefined;
     for (let r = 0; r < R; r++) {
-      decode.call([x.subarray(r * K, (r + 1) * K), qBias], [flag], pool);
+      const row = x.subarray(r * K, (r + 1) * K);
+      if (quantized) {
+        quantizeActivations(row, 1, K, quantized, this.#rowScales);
+        decode.call([quantized, qBias], [flag, this.#rowScales[0]], pool);
+      } else {
+        decode.call([row, qBias], [flag], pool);
+      }
       out.set(decode.output().subarray(0, N), r * N);
     }
     return out;
@@ -106,28 +132,41 @@ export class LinearKernels {
   #options(weight: PackedWeight, which: Which): ProgramOptions {
     const { K, G } = weight;
     const { Input } = this.#host;
-    const constants: Record<string, unknown> = { w: new Input(packedView(weight), [16, K, G]) };
+    const int8 = weight.kind === 'int8';
+    const K2 = kPairs(K);
+    const constants: Record<string, unknown> = {
+      w: new Input(packedView(weight), int8 ? [32, K2, G] : [16, K, G]),
+    };
     if (weight.scales) constants.scale = new Input(new Float32Array(16 * G), [16, G]);
     const decode = which === 'decode';
+    const rows = decode ? 1 : PREFILL_ROWS;
+    // representative arguments: x (f32, or int8's int16 k pairs), bias, gelu, and int8's row scale(s)
+    const x = int8
+      ? new Input(new Int16Array(rows * 2 * K2), decode ? [2, K2] : [2, K2, rows])
+      : new Input(new Float32Array(rows * K), decode ? [K] : [K, rows]);
+    const rowScales = decode ? [0.5] : [new Input(new Float32Array(rows), [rows])];
     return {
-      source: (decode ? matvecSource : rowsSource)({ K, G, int8: weight.kind === 'int8' }),
+      source: (decode ? matvecSource : rowsSource)({ K, G, int8 }),
       settings: {
         output: decode ? [4, G] : [4, 4, G * PREFILL_BLOCKS],
         returnType: 'Array(4)',
         constants,
         tactic: 'precision',
       },
-      args: [
-        decode
-          ? new Input(new Float32Array(K), [K])
-          : new Input(new Float32Array(PREFILL_ROWS * K), [K, PREFILL_ROWS]),
-        new Input(new Float32Array(16 * G), [16, G]),
-        0,
-      ],
+      args: [x, new Input(new Float32Array(16 * G), [16, G]), 0, ...(int8 ? rowScales : [])],
       regions: { w: weight.data, ...(weight.scales ? { scale: weight.scales } : {}) },
       own: weight.kernels[which],
       threaded: true,
     };
+  }
+
+  #int16(length: number): Int16Array {
+    let buffer = this.#int16Buffers.get(length);
+    if (!buffer) {
+      buffer = new Int16Array(length);
+      this.#int16Buffers.set(length, buffer);
+    }
+    return buffer;
   }
 
   #biasInQOrder(bias: Buffer, N: number): Float32Array {

@@ -2,16 +2,18 @@
 // linear kernels of ops/linear-webasm.ts.
 //
 //   W: K → N (HF Conv1D [K, N] 'in_out', or [N, K] 'out_in' such as the tied LM head wte)
-//   packed[(g·K + k)·16 + q] = W[k][n]   with n = 16g + 4x + c and q = 4c + x   (G = ⌈N/16⌉, N padded with 0)
+//   f32, f16:  packed[(g·K + k)·16 + q] = W[k][n]                    with n = 16g + 4x + c and q = 4c + x
+//   int8:      packed[(g·K2 + j)·32 + 2q + p] = W[2j + p][n]         K2 = kPairs(K) = 2⌈K/4⌉ (k pairs, for
+//              the kernels' integer dot product: codegen/pair-dot.ts)           (G = ⌈N/16⌉, N and K padded with 0)
 //
 // A kernel cell (lane x of a quad, group g) returns 4 values, c = 0 … 3, which gpu.js stores at
 // (g·4 + x)·4 + c = n: the natural output order. For one c the four lanes read packed[…·16 + 4c + x],
-// four consecutive elements (one vector load); for one k all 16 values of the group are 64 (f32),
-// 32 (f16) or 16 (int8) contiguous bytes. Per-output vectors that the kernels read the same way (bias,
+// four consecutive elements (one vector load); for one k all 16 values of the group are 64 (f32) or
+// 32 (f16) contiguous bytes; int8 keeps both k of a pair side by side (lane x's two bytes at 8c + 2x). Per-output vectors that the kernels read the same way (bias,
 // int8 scales) are stored in "q order": position 16g + q holds feature n — `toQOrder` below.
 
 import { HalfArray } from '../codegen/half-array.js';
-import { linearRegionBytes } from '../ops/linear-webasm.js';
+import { kPairs, linearRegionBytes } from '../ops/linear-webasm.js';
 import type { Arena, Region } from './arena.js';
 
 export type PackedKind = 'f32' | 'f16' | 'int8';
@@ -48,9 +50,25 @@ export interface PackedWeight {
   finite: boolean;
 }
 
+/** Packed elements of a weight: 16 per group and k (int8: 32 per group and k pair). */
+function packedLength(kind: PackedKind, K: number, G: number): number {
+  return kind === 'int8' ? G * kPairs(K) * 32 : G * K * 16;
+}
+
+// W[k][n] sits at featureBase(n) + kOffset(k) of the packed values
+
+function featureBase(kind: PackedKind, K: number, n: number): number {
+  const q = qIndex(n) & 15;
+  return kind === 'int8' ? (n >> 4) * kPairs(K) * 32 + 2 * q : (n >> 4) * K * 16 + q;
+}
+
+function kOffset(kind: PackedKind, k: number): number {
+  return kind === 'int8' ? (k >> 1) * 32 + (k & 1) : k * 16;
+}
+
 /** A typed view of the packed values (Float32Array, Int8Array, or HalfArray of half bits). */
 export function packedView(w: PackedWeight): Float32Array | Int8Array | HalfArray {
-  const n = w.G * w.K * 16;
+  const n = packedLength(w.kind, w.K, w.G);
   const { buffer } = w.data.chunk;
   if (w.kind === 'int8') return new Int8Array(buffer, w.data.offset, n);
   if (w.kind === 'f16') return new HalfArray(buffer as ArrayBuffer, w.data.offset, n);
@@ -71,7 +89,7 @@ export function weightKey(kind: PackedKind, K: number, N: number): string {
 export function allocPackedWeight(arena: Arena, kind: PackedKind, K: number, N: number): PackedWeight {
   const G = Math.ceil(N / 16);
   const sizes = [
-    align64(G * K * 16 * PACKED_BYTES[kind]),
+    align64(packedLength(kind, K, G) * PACKED_BYTES[kind]),
     kind === 'int8' ? align64(G * 64) : 0,
     align64(linearRegionBytes('decode', K, G)),
     align64(linearRegionBytes('prefill', K, G)),
@@ -112,19 +130,19 @@ export function writeRows(
       if ((values[i] & 0x7c00) === 0x7c00) w.finite = false;
     }
   }
+  const { kind } = w;
   if (layout === 'in_out') {
     // source rows are contiguous in n: walk them in order, writing 16 streams at once
     for (let r = 0; r < count; r++) {
-      const k = first + r;
       const row = r * N;
-      for (let n = 0; n < N; n++) view[((n >> 4) * K + k) * 16 + (qIndex(n) & 15)] = values[row + n];
+      const at = kOffset(kind, first + r);
+      for (let n = 0; n < N; n++) view[featureBase(kind, K, n) + at] = values[row + n];
     }
   } else {
     for (let r = 0; r < count; r++) {
-      const n = first + r;
       const src = r * K;
-      const dst = (n >> 4) * K * 16 + (qIndex(n) & 15);
-      for (let k = 0; k < K; k++) view[dst + k * 16] = values[src + k];
+      const base = featureBase(kind, K, first + r);
+      for (let k = 0; k < K; k++) view[base + kOffset(kind, k)] = values[src + k];
     }
   }
 }
@@ -157,12 +175,17 @@ export function packWeight(
 /** Row `n` of W as f32 (the embedding gather from the tied wte), dequantised or decoded. */
 export function readFeature(w: PackedWeight, n: number, out: Float32Array, halves?: Float32Array): void {
   const view = packedView(w);
-  const base = (n >> 4) * w.K * 16 + (qIndex(n) & 15);
-  const scale = w.kind === 'int8' ? (scalesView(w) as Float32Array)[qIndex(n)] : 1;
+  if (w.kind === 'int8') {
+    const scale = (scalesView(w) as Float32Array)[qIndex(n)];
+    const base = featureBase('int8', w.K, n);
+    for (let k = 0; k < w.K; k++) out[k] = view[base + kOffset('int8', k)] * scale;
+    return;
+  }
+  const base = featureBase(w.kind, w.K, n);
   if (w.kind === 'f16') {
     const table = halves as Float32Array;
     for (let k = 0; k < w.K; k++) out[k] = table[view[base + k * 16]];
   } else {
-    for (let k = 0; k < w.K; k++) out[k] = view[base + k * 16] * scale;
+    for (let k = 0; k < w.K; k++) out[k] = view[base + k * 16];
   }
 }

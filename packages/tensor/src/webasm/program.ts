@@ -33,6 +33,7 @@ export class WasmProgram {
   readonly #runSimd: Run | null;
   readonly #f32: Float32Array;
   readonly #i32: Int32Array;
+  readonly #i16: Int16Array;
 
   /** Compiles `options` and instantiates it. */
   static compile(
@@ -65,6 +66,7 @@ export class WasmProgram {
     this.#runSimd = (exports.run_simd as Run | undefined) ?? null;
     this.#f32 = new Float32Array(chunk.buffer);
     this.#i32 = new Int32Array(chunk.buffer);
+    this.#i16 = new Int16Array(chunk.buffer);
     writeCopiedConstants(code, chunk.buffer);
     this.threaded = code.threaded && !!this.#runSimd;
   }
@@ -87,7 +89,7 @@ export class WasmProgram {
 
   /**
    * Runs the kernel: `inputs` are copied into the argument regions (in order, each at most the region's
-   * length; `null` for a bound argument), `scalars` into the scalar slots; cells [0, cells) run (default
+   * length, Int16Arrays verbatim into their compact regions; `null` for a bound argument), `scalars` into the scalar slots; cells [0, cells) run (default
    * all); the output is left in place (read it with `output`).
    */
   call(
@@ -99,7 +101,9 @@ export class WasmProgram {
     const { code } = this;
     for (let i = 0; i < inputs.length; i++) {
       const input = inputs[i];
-      if (input) this.#f32.set(input, code.inputs[i].offset);
+      // an Int16Array argument has a compact region (2 bytes per element, codegen/compact-storage.ts)
+      if (input instanceof Int16Array) this.#i16.set(input, code.inputs[i].offset * 2);
+      else if (input) this.#f32.set(input, code.inputs[i].offset);
       else if (!code.inputs[i].bound) throw new Error(`webasm program: argument ${i} has no data`);
     }
     for (let i = 0; i < code.scalars.length; i++) {

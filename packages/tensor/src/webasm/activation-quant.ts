@@ -1,0 +1,40 @@
+// int16 activations for the int8 linear kernels (ops/linear-webasm.ts): each row of x is stored as
+// q = round(x / s) with s = max|x| / 32767, so the kernels multiply int16 by int8 exactly
+// (codegen/pair-dot.ts) and scale the sums by s and the weight column's scale afterwards. 15 bits per
+// activation: the rounding error, ≤ max|x| / 65534 per element, is far below the int8 weights' own.
+
+import { kPairs } from '../ops/linear-webasm.js';
+
+/** Largest |q|: the int16 range, symmetric. */
+export const ACTIVATION_LEVELS = 32767;
+
+/**
+ * Quantises rows [R, K] of `x` into `out` (row r at r·2·K2, K2 = kPairs(K), the padding set to 0)
+ * and their scales into `scales`. A row holding NaN or ±Inf gets the scale NaN, so its outputs are NaN,
+ * as an f32 product would make them.
+ */
+export function quantizeActivations(
+  x: Float32Array,
+  R: number,
+  K: number,
+  out: Int16Array,
+  scales: Float32Array,
+): void {
+  const stride = 2 * kPairs(K);
+  for (let r = 0; r < R; r++) {
+    const row = r * K;
+    let max = 0;
+    let finite = true;
+    for (let k = 0; k < K; k++) {
+      const v = Math.abs(x[row + k]);
+      if (v > max) max = v;
+      else if (!(v <= max)) finite = false;
+    }
+    if (max === Number.POSITIVE_INFINITY) finite = false;
+    const at = r * stride;
+    const inverse = max > 0 && finite ? ACTIVATION_LEVELS / max : 0;
+    for (let k = 0; k < K; k++) out[at + k] = Math.round(x[row + k] * inverse);
+    for (let k = K; k < stride; k++) out[at + k] = 0;
+    scales[r] = finite ? max / ACTIVATION_LEVELS : Number.NaN;
+  }
+}
