@@ -24,16 +24,19 @@ export function quantizeActivations(
   for (let r = 0; r < R; r++) {
     const row = r * K;
     let max = 0;
-    let finite = true;
+    // a sum of f32 values cannot overflow a double: it is finite exactly when every value is
+    let sum = 0;
     for (let k = 0; k < K; k++) {
-      const v = Math.abs(x[row + k]);
-      if (v > max) max = v;
-      else if (!(v <= max)) finite = false;
+      const v = x[row + k];
+      sum += v;
+      const a = Math.abs(v);
+      if (a > max) max = a;
     }
-    if (max === Number.POSITIVE_INFINITY) finite = false;
+    const finite = Number.isFinite(sum);
     const at = r * stride;
     const inverse = max > 0 && finite ? ACTIVATION_LEVELS / max : 0;
-    for (let k = 0; k < K; k++) out[at + k] = Math.round(x[row + k] * inverse);
+    // | 0: an int32 (−0 → 0) keeps the loop on integer stores
+    for (let k = 0; k < K; k++) out[at + k] = Math.round(x[row + k] * inverse) | 0;
     for (let k = K; k < stride; k++) out[at + k] = 0;
     scales[r] = finite ? max / ACTIVATION_LEVELS : Number.NaN;
   }
