@@ -23,7 +23,11 @@ const FUNCTION_NODE_PRINTS: MethodPrint[] = [
     tokens: ['flatLength', 'vEmitIndex', 'i32x4MinS', 'i32x4ExtractLane', 'f32Load', 'f32x4ReplaceLane'],
   },
   { name: 'vexprMember', arity: 1, tokens: ['vGather', 'constantArrays', 'threadX', 'globalGet'] },
-  { name: 'vexprBinary', arity: 1, tokens: ['vEmitByType', 'vCoerce', 'vexpr', 'f32x4Div'] },
+  {
+    name: 'vexprBinary',
+    arity: 1,
+    tokens: ['vEmitByType', 'vCoerce', 'vexpr', 'f32x4Div', 'building-float', 'pushState', 'popState'],
+  },
   { name: 'exprMember', arity: 1, tokens: ['getMemberExpressionDetails', 'thread', 'globalGet'] },
   { name: 'emitFunction', arity: 1, tokens: ['addFunction', 'isRootKernel', 'walkFunction'] },
   {

@@ -13,6 +13,7 @@ import type { decodeHalfArray, HalfArray } from './half-array.js';
 import { makeInductionFor, makeInductionVectorFor } from './induction-pointers.js';
 import { makeIntCounterDeclaration, makeIntCounterVarying } from './int-counters.js';
 import { makePairDot } from './pair-dot.js';
+import { makeSplatLoad } from './splat-load.js';
 import {
   makeThreadLocalsScalarRead,
   makeThreadLocalsVectorRead,
@@ -66,7 +67,8 @@ const HOOKS: Hook[] = [
   { target: 'functionNode', name: 'vexprMember', make: makeThreadLocalsVectorRead },
   { target: 'functionNode', name: 'stmtFor', make: makeInductionFor },
   { target: 'functionNode', name: 'vstmtFor', make: makeInductionVectorFor },
-  { target: 'functionNode', name: 'vexprBinary', make: makePairDot },
+  // one override, two changes: integer pair dot products, else splatted uniform loads, else stock
+  { target: 'functionNode', name: 'vexprBinary', make: (original) => makePairDot(makeSplatLoad(original)) },
   { target: 'kernel', name: 'computeLayout', make: makeCompactLayout },
   { target: 'kernel', name: '_computeSizeSignature', make: makeStorageSignature },
   { target: 'utils', name: 'flattenTo', make: makeCompactFlatten },

@@ -12,7 +12,7 @@
 // w0 w1] (lanes 0 … 3), the operand order of `i32x4.dot_i16x8_s`; the activation pair is one i32 (two
 // int16, little-endian). A sum of one or two such pairs becomes
 //
-//   per pair: v128.load8x8_s (weights, sign-extended to i16) · i32x4.splat(i32.load) → i32x4.dot_i16x8_s
+//   per pair: v128.load8x8_s (weights, sign-extended to i16) · v128.load32_splat → i32x4.dot_i16x8_s
 //   then i32x4.add (two pairs) → f32x4.convert_i32x4_s
 //
 // Bit-identical to stock: every product |a·w| ≤ 2^15 · 2^7, so a sum of up to four is at most 2^24 and
@@ -34,7 +34,7 @@ import { isThreadX, peelLiteral, provablyInBounds } from './contiguous-load.js';
 import type { AnyMethod, ArrayRecord, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { inductionLoop, inductionRead } from './induction-pointers.js';
 
-const I32_LOAD = [0x28];
+const V128_LOAD32_SPLAT = [0xfd, 0x09];
 const V128_LOAD8X8_S = [0xfd, 0x01];
 const I32X4_DOT_I16X8_S = [0xfd, 0xba, 0x01];
 const I32X4_ADD = [0xfd, 0xae, 0x01];
@@ -304,15 +304,13 @@ function emitActivations(node: Node, a0: Read, sum: AstNode): void {
   if (!pointer) {
     emitFlatIndex(node, a0.record.dims, a0.x, a0.y, a0.z);
     em.i32Const(1).i32Shl();
-    memory(node, I32_LOAD, 1, a0.record.offset);
-    em.i32x4Splat();
+    memory(node, V128_LOAD32_SPLAT, 1, a0.record.offset);
     return;
   }
   const offset = a0.record.offset + pointer.constantBytes;
   viaPointer(node, a0, pointer.local, offset, sum, () => {
     em.localGet(pointer.local);
-    memory(node, I32_LOAD, 1, offset);
-    em.i32x4Splat();
+    memory(node, V128_LOAD32_SPLAT, 1, offset);
   });
 }
 

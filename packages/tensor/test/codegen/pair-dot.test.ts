@@ -1,6 +1,6 @@
 // The integer pair dot product (src/codegen/pair-dot.ts): `x[j][0] * w[..][j][2·thread.x + L] + x[j][1] *
 // w[..][j][2·thread.x + L + 1]` over an Int16Array activation and an Int8Array weight becomes
-// v128.load8x8_s + i32.load/splat + i32x4.dot_i16x8_s + f32x4.convert_i32x4_s. Results must be bit-identical
+// v128.load8x8_s + v128.load32_splat + i32x4.dot_i16x8_s + f32x4.convert_i32x4_s. Results must be bit-identical
 // to stock gpu.js and equal to an exact integer reference; near misses of the pattern must keep stock's code.
 import * as gpujs from 'gpu.js';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -233,7 +233,7 @@ describe('the int8 linear kernels of ops/linear-webasm.ts', () => {
     const counts = simdKernelCounts(pair.extendedBytes);
     expect(counts.get(`loop:${DOT}`)).toBe(8);
     expect(counts.get(`loop:${LOAD8X8_S}`)).toBe(8);
-    expect(counts.get('loop:i32.load')).toBe(2); // two activation pairs per step, shared
+    expect(counts.get('loop:fd09')).toBe(2); // v128.load32_splat: two activation pairs per step, shared
     expect(counts.get('loop:fdae')).toBe(4); // i32x4.add: the two pairs of each accumulator
     expect(counts.get('loop:fdfa')).toBe(4); // one f32x4.convert_i32x4_s per accumulator and step
   });
@@ -275,6 +275,6 @@ describe('the int8 linear kernels of ops/linear-webasm.ts', () => {
     const counts = simdKernelCounts(pair.extendedBytes);
     expect(counts.get(`loop:${DOT}`)).toBe(8);
     expect(counts.get(`loop:${LOAD8X8_S}`)).toBe(2); // two weight pairs per step, shared by the rows
-    expect(counts.get('loop:i32.load')).toBe(8);
+    expect(counts.get('loop:fd09')).toBe(8); // one activation pair load per row and pair
   });
 });

@@ -1,0 +1,113 @@
+// Change 6: a lane-uniform f32 read multiplied into a vector is loaded already splatted.
+//
+// In `x[r0 + 1][k] * wk` (the webasm prefill kernel: one activation of a row times a vector of weights)
+// the read is the same for the four lanes. Stock gpu.js emits it as a scalar `f32.load` and then widens
+// the value with `f32x4.splat`; this override emits one `v128.load32_splat` at the same address (stock's
+// flat index, or the loop's pointer from induction-pointers.ts), which x86 runs as one broadcast load.
+// The same value reaches the multiply, so results are bit-identical. It applies to the float product of
+// a lane-uniform read of an f32 argument or constant (not compact storage, whose loads widen) and a
+// lane-varying operand, with no SIMD branch mask live (under a mask stock clamps the index); any other
+// product or operator goes to stock's `vexprBinary`.
+import { emitFlatIndex } from './compact-load.js';
+import { compactInfo } from './compact-storage.js';
+import type { AnyMethod, ArrayRecord, AstNode, WasmFunctionNode } from './gpujs-internals.js';
+import { inductionRead } from './induction-pointers.js';
+
+const V128_LOAD32_SPLAT = [0xfd, 0x09];
+const FLOAT_TYPES = new Set(['Number', 'Float']);
+
+function uleb(value: number): number[] {
+  const out: number[] = [];
+  let v = value >>> 0;
+  do {
+    let byte = v & 0x7f;
+    v >>>= 7;
+    if (v !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (v !== 0);
+  return out;
+}
+
+type Node = WasmFunctionNode & {
+  pushState(state: string): void;
+  popState(state: string): void;
+  vexpr(ast: AstNode): string;
+  vCoerce(from: string, to: string): void;
+  getMemberExpressionDetails(ast: AstNode): {
+    name?: string;
+    signature?: string;
+    xProperty?: AstNode;
+    yProperty?: AstNode;
+    zProperty?: AstNode;
+  } | null;
+};
+
+interface UniformRead {
+  record: ArrayRecord;
+  x: AstNode;
+  y: AstNode | null;
+  z: AstNode | null;
+}
+
+/** A lane-uniform read of an f32 (stock-storage) argument or constant, or null. */
+function uniformRead(node: Node, ast: AstNode): UniformRead | null {
+  if (ast.type !== 'MemberExpression' || !ast.computed || node.vInfo?.exprVarying(ast) !== false) return null;
+  if (!FLOAT_TYPES.has(node.getType(ast) ?? '')) return null;
+  let details: ReturnType<Node['getMemberExpressionDetails']>;
+  try {
+    details = node.getMemberExpressionDetails(ast);
+  } catch {
+    return null;
+  }
+  const signature = details?.signature ?? '';
+  const table = signature.startsWith('this.constants.value[')
+    ? 'constantArrays'
+    : /^value(\[\])+$/.test(signature)
+      ? 'arrays'
+      : null;
+  const name = details?.name;
+  if (!table || !name || !details?.xProperty) return null;
+  if (table === 'arrays' && node.argumentNames.indexOf(name) === -1) return null;
+  const record = node.assembler?.layout[table]?.[name];
+  if (!record || compactInfo(record)) return null;
+  return { record, x: details.xProperty, y: details.yProperty ?? null, z: details.zProperty ?? null };
+}
+
+function emitSplatLoad(node: Node, ast: AstNode, read: UniformRead): void {
+  const em = node.em;
+  const pointer = inductionRead(node, ast);
+  let offset = read.record.offset;
+  if (pointer) {
+    em.localGet(pointer.local);
+    offset += pointer.constantBytes;
+  } else {
+    emitFlatIndex(node, read.record.dims, read.x, read.y, read.z);
+    em.i32Const(2).i32Shl();
+  }
+  em._push([...V128_LOAD32_SPLAT, ...uleb(2), ...uleb(offset)]);
+}
+
+/** Builds the `vexprBinary` override for `uniform read * varying` (either order). */
+export function makeSplatLoad(original: AnyMethod): AnyMethod {
+  return function vexprBinary(this: WasmFunctionNode, ast: AstNode): unknown {
+    const node = this as Node;
+    if (ast.operator !== '*' || node.vMaskDepth > 0 || typeof node.em._push !== 'function') {
+      return original.call(this, ast);
+    }
+    const left = ast.left as AstNode;
+    const right = ast.right as AstNode;
+    const floats = FLOAT_TYPES.has(node.getType(left) ?? '') && FLOAT_TYPES.has(node.getType(right) ?? '');
+    const reads = floats ? [uniformRead(node, left), uniformRead(node, right)] : [null, null];
+    if (!reads[0] && !reads[1]) return original.call(this, ast);
+    // stock's order and state for a float product: left, right, each as f32x4
+    node.pushState('building-float');
+    [left, right].forEach((side, i) => {
+      const read = reads[i];
+      if (read && !(i === 1 && reads[0])) emitSplatLoad(node, side, read);
+      else node.vCoerce(node.vexpr(side), 'vf32');
+    });
+    node.popState('building-float');
+    node.em.f32x4Mul();
+    return 'vf32';
+  };
+}
