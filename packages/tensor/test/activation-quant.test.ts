@@ -60,7 +60,7 @@ describe('quantizeActivations', () => {
     expect(scales[1]).toBeNaN();
     expect(scales[2]).toBeNaN();
     expect(scales[3]).toBe(Math.fround(2 / ACTIVATION_LEVELS));
-    // −1 · 32767/2 = −16383.5 rounds up (Math.round); 0.5 · 32767/2 = 8191.75
-    expect(Array.from(out.subarray(12, 16))).toEqual([-16383, 32767, 8192, 0]);
+    // −1 · 32767/2 = −16383.5: a tie, to the even −16384; 0.5 · 32767/2 = 8191.75 → 8192
+    expect(Array.from(out.subarray(12, 16))).toEqual([-16384, 32767, 8192, 0]);
   });
 });
