@@ -4,8 +4,9 @@
 //   decode:   x [K] · W (packed [G][K][16]) (+ bias) (→ gelu_new) → y [16G]      output [4, G], Array(4)
 //   prefill:  x [4·RB, K] · W                      → y [4 rows] per cell     output [4, 4, G·RB], Array(4)
 //
-// Decode: cell (lane x, group g) accumulates the four features n = 16g + 4x + c, c = 0 … 3, over k; per k
-// it loads x[k] once and four vectors of weights (64 contiguous bytes for f32). gpu.js stores component c
+// Decode: cell (lane x, group g) accumulates the four features n = 16g + 4x + c, c = 0 … 3, over k (two k
+// per iteration when K is even); per k it loads x[k] once and four vectors of weights (64 contiguous bytes
+// for f32). gpu.js stores component c
 // of cell (x, g) at 16g + 4x + c, so the output is y in natural order.
 // Prefill: cell (lane x, c, z = g·RB + rb) accumulates feature n = 16g + 4x + c for the four rows of row
 // block rb at once: each weight vector is loaded once and used four times, and the RB row blocks of a
@@ -69,12 +70,20 @@ export function matvecSource(p: PackedLinearShape): string {
       '}',
     ].join('\n');
   }
+  // two k per iteration when K is even (half the loop overhead); each accumulator still sums k in order
+  const unroll = p.K % 2 === 0 ? 2 : 1;
+  const step = (u: number) => {
+    const k = u === 0 ? 'k' : `k + ${u}`;
+    return [
+      `  const xk${u} = x[${k}];`,
+      ...s.map((v, c) => `  ${v} += xk${u} * this.constants.w[this.thread.y][${k}][${lane(c)}];`),
+    ];
+  };
   return [
     'function (x, bias, gelu) {',
     ...s.map((v) => `let ${v} = 0;`),
-    `for (let k = 0; k < ${p.K}; k++) {`,
-    '  const xk = x[k];',
-    ...s.map((v, c) => `  ${v} += xk * this.constants.w[this.thread.y][k][${lane(c)}];`),
+    `for (let k = 0; k < ${p.K}; k${unroll === 1 ? '++' : ` += ${unroll}`}) {`,
+    ...Array.from({ length: unroll }, (_, u) => step(u)).flat(),
     '}',
     ...epilogue(p, s, at, () => '1'),
     `return [${s.join(', ')}];`,
