@@ -166,18 +166,25 @@ export function linearRegionBytes(which: 'decode' | 'prefill', K: number, G: num
   return x + bias + 16 + align16(PREFILL_ROWS * 4) + output;
 }
 
+/** Position of feature 4x + c of a group within one row's slice of a prefill output block: c·16 + x·4. */
+const GROUP_OFFSETS = Int32Array.from({ length: 16 }, (_, q) => (q & 3) * 16 + (q >> 2) * 4);
+
 /**
  * Writes a prefill call's output (raw[((((g·RB + rb)·4 + c)·4 + x)·4 + r] for feature 16g + 4x + c of row
- * 4·rb + r) into rows r0 … r0 + rows − 1 of `out` ([R, N] row-major).
+ * 4·rb + r) into rows r0 … r0 + rows − 1 of `out` ([R, N] row-major), a row and a group at a time.
  */
 export function scatterRows(raw: Float32Array, out: Float32Array, N: number, r0: number, rows: number): void {
-  for (let n = 0; n < N; n++) {
-    const g = n >> 4;
-    const x = (n >> 2) & 3;
-    const c = n & 3;
-    for (let row = 0; row < rows; row++) {
-      const rb = row >> 2;
-      out[(r0 + row) * N + n] = raw[(((g * PREFILL_BLOCKS + rb) * 4 + c) * 4 + x) * 4 + (row & 3)];
+  const groups = N >> 4;
+  const tail = N & 15;
+  for (let row = 0; row < rows; row++) {
+    const rowBase = (row >> 2) * 64 + (row & 3);
+    const to = (r0 + row) * N;
+    for (let g = 0; g < groups; g++) {
+      const from = g * PREFILL_BLOCKS * 64 + rowBase;
+      const at = to + 16 * g;
+      for (let q = 0; q < 16; q++) out[at + q] = raw[from + GROUP_OFFSETS[q]];
     }
+    const from = groups * PREFILL_BLOCKS * 64 + rowBase;
+    for (let q = 0; q < tail; q++) out[to + 16 * groups + q] = raw[from + GROUP_OFFSETS[q]];
   }
 }
