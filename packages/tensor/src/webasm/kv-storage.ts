@@ -108,9 +108,13 @@ export class ArenaKVStorage implements KVStorage {
         for (let h = 0; h < nH; h++) {
           const bh = (layer * B + b) * nH + h;
           const kAt = (bh * (L / 4) + (pos >> 2)) * hd * 4 + (pos & 3);
+          const vAt = (bh * L + pos) * hd;
           const from = row + C + h * hd;
-          for (let d = 0; d < hd; d++) k[kAt + d * 4] = src[from + d];
-          v.set(src.subarray(from + C, from + C + hd), (bh * L + pos) * hd);
+          // plain loops: a subarray per head and layer was most of this function's cost
+          for (let d = 0; d < hd; d++) {
+            k[kAt + d * 4] = src[from + d];
+            v[vAt + d] = src[from + C + d];
+          }
         }
       }
     }

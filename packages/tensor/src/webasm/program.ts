@@ -34,6 +34,10 @@ export class WasmProgram {
   readonly #f32: Float32Array;
   readonly #i32: Int32Array;
   readonly #i16: Int16Array;
+  /** The calling thread's share of a threaded call (one function for every call). */
+  readonly #runChunk = (start: number, end: number): void => {
+    (this.#runSimd as Run)(start, end, 0);
+  };
 
   /** Compiles `options` and instantiates it. */
   static compile(
@@ -114,8 +118,7 @@ export class WasmProgram {
       else this.#f32[slot.offset / 4] = value;
     }
     if (pool && this.threaded && cells >= MIN_THREADED_CELLS) {
-      const simd = this.#runSimd as Run;
-      pool.run(this, cells, true, (start, end) => simd(start, end, 0));
+      pool.run(this, cells, true, this.#runChunk);
       return;
     }
     this.#spans(0, cells);

@@ -77,6 +77,8 @@ export class ThreadPool {
   readonly #block: boolean;
   /** Programs not yet sent, per worker. */
   readonly #unsent: ThreadProgram[][];
+  /** The state slots of the workers a call was handed to (reused: no allocation per call). */
+  readonly #assigned: Int32Array;
   #disposed = false;
 
   private constructor(workers: WorkerHandle[], control: Int32Array) {
@@ -85,6 +87,7 @@ export class ThreadPool {
     this.size = workers.length + 1;
     this.#block = canBlock();
     this.#unsent = workers.map(() => []);
+    this.#assigned = new Int32Array(workers.length);
   }
 
   /**
@@ -136,7 +139,8 @@ export class ThreadPool {
     let chunk = Math.ceil(cells / (this.size * CHUNKS_PER_THREAD));
     if (simd) chunk = Math.ceil(chunk / 4) * 4;
     Atomics.store(control, NEXT_CHUNK, 0);
-    const assigned: number[] = [];
+    const assigned = this.#assigned;
+    let count = 0;
     for (let w = 0; w < this.#workers.length; w++) {
       const at = (w + 1) * CONTROL_STRIDE;
       if (Atomics.load(control, at + READY) < program.id) continue;
@@ -146,14 +150,14 @@ export class ThreadPool {
       control[at + SIMD] = simd ? 1 : 0;
       if (Atomics.compareExchange(control, at + STATE, IDLE, BUSY) !== IDLE) continue;
       Atomics.notify(control, at + STATE);
-      assigned.push(at + STATE);
+      assigned[count++] = at + STATE;
     }
     for (;;) {
       const start = Atomics.add(control, NEXT_CHUNK, 1) * chunk;
       if (start >= cells) break;
       run(start, Math.min(start + chunk, cells));
     }
-    for (const state of assigned) this.#await(state);
+    for (let i = 0; i < count; i++) this.#await(assigned[i]);
   }
 
   dispose(): void {
@@ -177,15 +181,15 @@ export class ThreadPool {
   }
 
   #flush(): void {
-    this.#workers.forEach((_, w) => {
+    for (let w = 0; w < this.#workers.length; w++) {
       const list = this.#unsent[w];
-      if (list.length === 0) return;
+      if (list.length === 0) continue;
       this.#unsent[w] = [];
       this.#post(w, {
         type: 'setup',
         programs: list.map((p) => ({ id: p.id, module: p.module, memory: p.memory, math: [...p.math] })),
       });
-    });
+    }
   }
 
   #post(w: number, message: unknown): void {
