@@ -21,30 +21,7 @@
 import { type CompactInfo, compactInfo } from './compact-storage.js';
 import type { AnyMethod, AstNode, WasmEmitter, WasmFunctionNode } from './gpujs-internals.js';
 import { inductionRead } from './induction-pointers.js';
-
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
-
-function raw(em: WasmEmitter, bytes: number[]): void {
-  if (typeof em._push !== 'function') {
-    throw new Error('gpu.js webasm emitter has no _push: compact int8/f16 storage needs gpu.js 2.24.1');
-  }
-  em._push(bytes);
-}
-
-/** A memory instruction: opcode bytes, then the memarg (log2 alignment hint, byte offset). */
-function memory(em: WasmEmitter, opcode: number[], align: number, offset: number): void {
-  raw(em, [...opcode, ...uleb(align), ...uleb(offset)]);
-}
+import { memory, raw } from './raw-bytes.js';
 
 const I32_LOAD8_S = [0x2c];
 const I32_LOAD16_S = [0x2e];

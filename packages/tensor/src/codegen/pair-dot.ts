@@ -33,23 +33,12 @@ import { compactInfo } from './compact-storage.js';
 import { isThreadX, peelLiteral, provablyInBounds } from './contiguous-load.js';
 import type { AnyMethod, ArrayRecord, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { inductionLoop, inductionRead } from './induction-pointers.js';
+import { memory, raw } from './raw-bytes.js';
 
 const V128_LOAD32_SPLAT = [0xfd, 0x09];
 const V128_LOAD8X8_S = [0xfd, 0x01];
 const I32X4_DOT_I16X8_S = [0xfd, 0xba, 0x01];
 const I32X4_ADD = [0xfd, 0xae, 0x01];
-
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
 
 /** A member read of a layout region: its node, region record and index properties. */
 interface Read {
@@ -218,10 +207,6 @@ function match(node: Node, ast: AstNode): Pair[] | null {
   return pairs;
 }
 
-function memory(node: Node, opcode: number[], align: number, offset: number): void {
-  node.em._push([...opcode, ...uleb(align), ...uleb(offset)]);
-}
-
 /** Per loop emission: the v128 locals holding values already loaded in this iteration. */
 const splats = new WeakMap<object, Map<string, number>>();
 /** Per loop: the AST nodes inside plain statements of its body (executed in order, every iteration). */
@@ -304,13 +289,13 @@ function emitActivations(node: Node, a0: Read, sum: AstNode): void {
   if (!pointer) {
     emitFlatIndex(node, a0.record.dims, a0.x, a0.y, a0.z);
     em.i32Const(1).i32Shl();
-    memory(node, V128_LOAD32_SPLAT, 1, a0.record.offset);
+    memory(node.em, V128_LOAD32_SPLAT, 1, a0.record.offset);
     return;
   }
   const offset = a0.record.offset + pointer.constantBytes;
   viaPointer(node, a0, pointer.local, offset, sum, () => {
     em.localGet(pointer.local);
-    memory(node, V128_LOAD32_SPLAT, 1, offset);
+    memory(node.em, V128_LOAD32_SPLAT, 1, offset);
   });
 }
 
@@ -320,20 +305,20 @@ function emitWeights(node: Node, w0: Read, sum: AstNode): void {
   if (!pointer) {
     // lane 0's flat index through the scalar walk (thread.x reads the quad base): one byte per element
     emitFlatIndex(node, w0.record.dims, w0.x, w0.y, w0.z);
-    memory(node, V128_LOAD8X8_S, 0, w0.record.offset);
+    memory(node.em, V128_LOAD8X8_S, 0, w0.record.offset);
     return;
   }
   const offset = w0.record.offset + pointer.constantBytes;
   viaPointer(node, w0, pointer.local, offset, sum, () => {
     node.em.localGet(pointer.local);
-    memory(node, V128_LOAD8X8_S, 0, offset);
+    memory(node.em, V128_LOAD8X8_S, 0, offset);
   });
 }
 
 function emitPair(node: Node, { a0, w0 }: Pair, sum: AstNode): void {
   emitWeights(node, w0, sum);
   emitActivations(node, a0, sum);
-  node.em._push(I32X4_DOT_I16X8_S);
+  raw(node.em, I32X4_DOT_I16X8_S);
 }
 
 /** Builds the `vexprBinary` override: the integer dot product where it applies, stock's code elsewhere. */
@@ -344,7 +329,7 @@ export function makePairDot(original: AnyMethod): AnyMethod {
     if (!pairs) return original.call(this, ast);
     pairs.forEach((pair, i) => {
       emitPair(node, pair, ast);
-      if (i > 0) node.em._push(I32X4_ADD);
+      if (i > 0) raw(node.em, I32X4_ADD);
     });
     node.em.f32x4ConvertI32x4S();
     return 'vf32';

@@ -12,21 +12,10 @@ import { emitFlatIndex } from './compact-load.js';
 import { compactInfo } from './compact-storage.js';
 import type { AnyMethod, ArrayRecord, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { inductionRead } from './induction-pointers.js';
+import { memory } from './raw-bytes.js';
 
 const V128_LOAD32_SPLAT = [0xfd, 0x09];
 const FLOAT_TYPES = new Set(['Number', 'Float']);
-
-function uleb(value: number): number[] {
-  const out: number[] = [];
-  let v = value >>> 0;
-  do {
-    let byte = v & 0x7f;
-    v >>>= 7;
-    if (v !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (v !== 0);
-  return out;
-}
 
 type Node = WasmFunctionNode & {
   pushState(state: string): void;
@@ -84,7 +73,7 @@ function emitSplatLoad(node: Node, ast: AstNode, read: UniformRead): void {
     emitFlatIndex(node, read.record.dims, read.x, read.y, read.z);
     em.i32Const(2).i32Shl();
   }
-  em._push([...V128_LOAD32_SPLAT, ...uleb(2), ...uleb(offset)]);
+  memory(em, V128_LOAD32_SPLAT, 2, offset);
 }
 
 /** Builds the `vexprBinary` override for `uniform read * varying` (either order). */
