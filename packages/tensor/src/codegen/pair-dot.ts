@@ -1,7 +1,7 @@
 // Change 5: integer dot products for sums of int16 × int8 products (the int8 linear kernels).
 //
 // The int8 linear kernels (ops/linear-webasm.ts) pair consecutive k: the weights of k = 2j and 2j + 1 sit
-// side by side for every output feature ([G][K/2][16][2] bytes), the activations are int16 with a per-row
+// side by side for every output feature ([G][K2][16][2] bytes), the activations are int16 with a per-row
 // scale, and each step of the sum reads two pairs (k = 4i … 4i + 3):
 //
 //   x[2i][0] * w[g][2i][this.thread.x * 2 + L] + x[2i][1] * w[g][2i][this.thread.x * 2 + L + 1]
@@ -26,7 +26,7 @@
 // statements of that loop's body (no ?:, && or ||) are loaded once per iteration and kept in a v128 local:
 // the int8 decode kernel's four accumulators read the same activation pairs, the prefill kernel's four rows
 // the same weights. A key names the pointer local and the load's offset from it: equal keys within one
-// loop's emission are the same address, and nothing in these kernels writes memory inside the loop.
+// loop's emission are the same address, and a GPU.js kernel writes memory only when it returns.
 import { astKey } from './ast-key.js';
 import { emitFlatIndex } from './compact-load.js';
 import { compactInfo } from './compact-storage.js';
