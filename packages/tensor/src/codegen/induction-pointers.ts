@@ -19,6 +19,7 @@ import { COMPACT_BYTES, compactInfo } from './compact-storage.js';
 import type { AnyMethod, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { rangeOf } from './index-range.js';
 import { counterDeclarators, forEachChild, integerDeclarators } from './int-counters.js';
+import { regionRead } from './region-read.js';
 import { threadAxis } from './thread-locals.js';
 
 /** A read through a loop's pointer: the local holding the byte address, and the load's constant offset. */
@@ -58,14 +59,6 @@ const PLANS = Symbol.for('gpt2js.inductionPlans');
 
 type Node = WasmFunctionNode & {
   [PLANS]?: LoopPlan[];
-  getMemberExpressionDetails(ast: AstNode): {
-    name?: string;
-    origin?: string;
-    signature?: string;
-    xProperty?: AstNode;
-    yProperty?: AstNode;
-    zProperty?: AstNode;
-  } | null;
   stmtVariableDeclaration(ast: AstNode): unknown;
   vstmtVariableDeclaration(ast: AstNode): unknown;
   statementExpression(ast: AstNode): unknown;
@@ -224,27 +217,13 @@ function readPlan(
   written: Set<string>,
   groups: Map<string, Group>,
 ): { group: Group; constantBytes: number } | null {
-  let details: ReturnType<Node['getMemberExpressionDetails']>;
-  try {
-    details = node.getMemberExpressionDetails(read);
-  } catch {
-    return null;
-  }
-  const signature = details?.signature ?? '';
-  const table = signature.startsWith('this.constants.value[')
-    ? 'constantArrays'
-    : signature.startsWith('value[')
-      ? 'arrays'
-      : null;
-  const name = details?.name;
-  if (!table || !name || !details?.xProperty) return null;
-  if (table === 'arrays' && node.argumentNames.indexOf(name) === -1) return null;
-  const record = node.assembler?.layout[table]?.[name];
-  if (!record) return null;
+  const found = regionRead(node, read);
+  if (!found) return null;
+  const { record } = found;
   const info = compactInfo(record);
   const bytes = info ? COMPACT_BYTES[info.kind] : 4;
   const [dx, dy] = record.dims;
-  const parts = [details.xProperty, details.yProperty, details.zProperty];
+  const parts = [found.x, found.y, found.z];
   let flat: Affine = { k: 0, terms: [], c: 0 };
   const strides = [1, dx, dx * dy];
   for (let i = 0; i < 3; i++) {
@@ -269,7 +248,7 @@ function readPlan(
   if (low < 0 || counter.k0 < 0) return null;
   const cNegative = Math.min(flat.c, 0);
   const text = (t: Term) => `${t.mul}*${astKey(t.ast)}`;
-  const key = `${table}.${name}.${flat.k}.${cNegative}.${flat.terms.map(text).sort().join('+')}`;
+  const key = `${found.region}.${flat.k}.${cNegative}.${flat.terms.map(text).sort().join('+')}`;
   let group = groups.get(key);
   if (!group) {
     group = {

@@ -31,64 +31,23 @@ import { astKey } from './ast-key.js';
 import { emitFlatIndex } from './compact-load.js';
 import { compactInfo } from './compact-storage.js';
 import { isThreadX, peelLiteral, provablyInBounds } from './contiguous-load.js';
-import type { AnyMethod, ArrayRecord, AstNode, WasmFunctionNode } from './gpujs-internals.js';
+import type { AnyMethod, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { inductionLoop, inductionRead } from './induction-pointers.js';
 import { memory, raw } from './raw-bytes.js';
+import { type RegionRead, regionRead } from './region-read.js';
 
 const V128_LOAD32_SPLAT = [0xfd, 0x09];
 const V128_LOAD8X8_S = [0xfd, 0x01];
 const I32X4_DOT_I16X8_S = [0xfd, 0xba, 0x01];
 const I32X4_ADD = [0xfd, 0xae, 0x01];
 
-/** A member read of a layout region: its node, region record and index properties. */
-interface Read {
-  ast: AstNode;
-  record: ArrayRecord;
-  /** identity of the region: table and name */
-  region: string;
-  x: AstNode;
-  y: AstNode | null;
-  z: AstNode | null;
-}
+type Read = RegionRead;
 
-type Node = WasmFunctionNode & {
-  vMaskDepth: number;
-  getMemberExpressionDetails(ast: AstNode): {
-    name?: string;
-    signature?: string;
-    xProperty?: AstNode;
-    yProperty?: AstNode;
-    zProperty?: AstNode;
-  } | null;
-};
+type Node = WasmFunctionNode & { vMaskDepth: number };
 
 function readOf(node: Node, ast: AstNode, kind: 'i8' | 'i16'): Read | null {
-  if (ast.type !== 'MemberExpression' || !ast.computed) return null;
-  let details: ReturnType<Node['getMemberExpressionDetails']>;
-  try {
-    details = node.getMemberExpressionDetails(ast);
-  } catch {
-    return null;
-  }
-  const signature = details?.signature ?? '';
-  const table = signature.startsWith('this.constants.value[')
-    ? 'constantArrays'
-    : signature.startsWith('value[')
-      ? 'arrays'
-      : null;
-  const name = details?.name;
-  if (!table || !name || !details?.xProperty) return null;
-  if (table === 'arrays' && node.argumentNames.indexOf(name) === -1) return null;
-  const record = node.assembler?.layout[table]?.[name];
-  if (!record || compactInfo(record)?.kind !== kind) return null;
-  return {
-    ast,
-    record,
-    region: `${table}.${name}`,
-    x: details.xProperty,
-    y: details.yProperty ?? null,
-    z: details.zProperty ?? null,
-  };
+  const read = regionRead(node, ast);
+  return read && compactInfo(read.record)?.kind === kind ? read : null;
 }
 
 /** An index as (base text, literal): `e + 3` → (e, 3), `5` → ('', 5); bases must be Integer-typed. */

@@ -10,9 +10,10 @@
 // product or operator goes to stock's `vexprBinary`.
 import { emitFlatIndex } from './compact-load.js';
 import { compactInfo } from './compact-storage.js';
-import type { AnyMethod, ArrayRecord, AstNode, WasmFunctionNode } from './gpujs-internals.js';
+import type { AnyMethod, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { inductionRead } from './induction-pointers.js';
 import { memory } from './raw-bytes.js';
+import { type RegionRead, regionRead } from './region-read.js';
 
 const V128_LOAD32_SPLAT = [0xfd, 0x09];
 const FLOAT_TYPES = new Set(['Number', 'Float']);
@@ -22,47 +23,16 @@ type Node = WasmFunctionNode & {
   popState(state: string): void;
   vexpr(ast: AstNode): string;
   vCoerce(from: string, to: string): void;
-  getMemberExpressionDetails(ast: AstNode): {
-    name?: string;
-    signature?: string;
-    xProperty?: AstNode;
-    yProperty?: AstNode;
-    zProperty?: AstNode;
-  } | null;
 };
 
-interface UniformRead {
-  record: ArrayRecord;
-  x: AstNode;
-  y: AstNode | null;
-  z: AstNode | null;
+/** A lane-uniform float read of an f32 (stock-storage) argument or constant, or null. */
+function uniformRead(node: Node, ast: AstNode): RegionRead | null {
+  if (node.vInfo?.exprVarying(ast) !== false || !FLOAT_TYPES.has(node.getType(ast) ?? '')) return null;
+  const read = regionRead(node, ast);
+  return read && !compactInfo(read.record) ? read : null;
 }
 
-/** A lane-uniform read of an f32 (stock-storage) argument or constant, or null. */
-function uniformRead(node: Node, ast: AstNode): UniformRead | null {
-  if (ast.type !== 'MemberExpression' || !ast.computed || node.vInfo?.exprVarying(ast) !== false) return null;
-  if (!FLOAT_TYPES.has(node.getType(ast) ?? '')) return null;
-  let details: ReturnType<Node['getMemberExpressionDetails']>;
-  try {
-    details = node.getMemberExpressionDetails(ast);
-  } catch {
-    return null;
-  }
-  const signature = details?.signature ?? '';
-  const table = signature.startsWith('this.constants.value[')
-    ? 'constantArrays'
-    : /^value(\[\])+$/.test(signature)
-      ? 'arrays'
-      : null;
-  const name = details?.name;
-  if (!table || !name || !details?.xProperty) return null;
-  if (table === 'arrays' && node.argumentNames.indexOf(name) === -1) return null;
-  const record = node.assembler?.layout[table]?.[name];
-  if (!record || compactInfo(record)) return null;
-  return { record, x: details.xProperty, y: details.yProperty ?? null, z: details.zProperty ?? null };
-}
-
-function emitSplatLoad(node: Node, ast: AstNode, read: UniformRead): void {
+function emitSplatLoad(node: Node, ast: AstNode, read: RegionRead): void {
   const em = node.em;
   const pointer = inductionRead(node, ast);
   let offset = read.record.offset;
