@@ -33,6 +33,7 @@ import { compactInfo } from './compact-storage.js';
 import { isThreadX, peelLiteral, provablyInBounds } from './contiguous-load.js';
 import type { AnyMethod, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { inductionLoop, inductionRead } from './induction-pointers.js';
+import { forEachChild } from './int-counters.js';
 import { memory, raw } from './raw-bytes.js';
 import { type RegionRead, regionRead } from './region-read.js';
 
@@ -41,11 +42,9 @@ const V128_LOAD8X8_S = [0xfd, 0x01];
 const I32X4_DOT_I16X8_S = [0xfd, 0xba, 0x01];
 const I32X4_ADD = [0xfd, 0xae, 0x01];
 
-type Read = RegionRead;
-
 type Node = WasmFunctionNode & { vMaskDepth: number };
 
-function readOf(node: Node, ast: AstNode, kind: 'i8' | 'i16'): Read | null {
+function readOf(node: Node, ast: AstNode, kind: 'i8' | 'i16'): RegionRead | null {
   const read = regionRead(node, ast);
   return read && compactInfo(read.record)?.kind === kind ? read : null;
 }
@@ -64,7 +63,7 @@ function split(node: Node, ast: AstNode): { base: string; literal: number; baseA
 }
 
 /** Whether two reads of one region differ exactly by +1 in the x index (y, z identical). */
-function nextInX(node: Node, lo: Read, hi: Read): { base: AstNode | null } | null {
+function nextInX(node: Node, lo: RegionRead, hi: RegionRead): { base: AstNode | null } | null {
   if (lo.region !== hi.region || astKey(lo.y) !== astKey(hi.y) || astKey(lo.z) !== astKey(hi.z)) {
     return null;
   }
@@ -98,14 +97,14 @@ export function isLaneStride2(node: Node, ast: AstNode | null): boolean {
 
 interface Pair {
   /** the activation read at flat i (int16; its partner reads i + 1) */
-  a0: Read;
+  a0: RegionRead;
   /** the weight read at lane-0 flat j (int8; its partner reads j + 1) */
-  w0: Read;
+  w0: RegionRead;
 }
 
 interface Product {
-  a: Read;
-  w: Read;
+  a: RegionRead;
+  w: RegionRead;
 }
 
 /** Splits `u * v` into its int16 (lane-uniform) and int8 (lane-varying) reads, either order. */
@@ -158,10 +157,16 @@ function match(node: Node, ast: AstNode): Pair[] | null {
   const pairs: Pair[] = [];
   while (left.length > 0) {
     const first = left.shift() as Product;
-    const at = left.findIndex((other) => pairOf(node, first, other) || pairOf(node, other, first));
-    if (at < 0) return null;
-    const [other] = left.splice(at, 1);
-    pairs.push((pairOf(node, first, other) ?? pairOf(node, other, first)) as Pair);
+    let found = -1;
+    for (let i = 0; i < left.length && found < 0; i++) {
+      const pair = pairOf(node, first, left[i]) ?? pairOf(node, left[i], first);
+      if (pair) {
+        pairs.push(pair);
+        found = i;
+      }
+    }
+    if (found < 0) return null;
+    left.splice(found, 1);
   }
   return pairs;
 }
@@ -173,27 +178,16 @@ const plainNodes = new WeakMap<AstNode, Set<AstNode>>();
 
 function hasBranch(ast: AstNode): boolean {
   if (ast.type === 'ConditionalExpression' || ast.type === 'LogicalExpression') return true;
-  for (const value of Object.values(ast)) {
-    const children = Array.isArray(value) ? value : [value];
-    for (const child of children) {
-      if (child && typeof child === 'object' && typeof (child as AstNode).type === 'string') {
-        if (hasBranch(child as AstNode)) return true;
-      }
-    }
-  }
-  return false;
+  let found = false;
+  forEachChild(ast, (child) => {
+    found ||= hasBranch(child);
+  });
+  return found;
 }
 
 function collect(ast: AstNode, into: Set<AstNode>): void {
   into.add(ast);
-  for (const value of Object.values(ast)) {
-    const children = Array.isArray(value) ? value : [value];
-    for (const child of children) {
-      if (child && typeof child === 'object' && typeof (child as AstNode).type === 'string') {
-        collect(child as AstNode, into);
-      }
-    }
-  }
+  forEachChild(ast, (child) => collect(child, into));
 }
 
 function inPlainStatement(forNode: AstNode, ast: AstNode): boolean {
@@ -216,7 +210,8 @@ function inPlainStatement(forNode: AstNode, ast: AstNode): boolean {
  */
 function viaPointer(
   node: Node,
-  read: Read,
+  read: RegionRead,
+  kind: 'weights' | 'activations',
   pointer: number,
   offset: number,
   sum: AstNode,
@@ -225,8 +220,8 @@ function viaPointer(
   const em = node.em;
   const loop = inductionLoop(node, read.ast);
   const cache = loop && inPlainStatement(loop.forNode, sum) ? (splats.get(loop) ?? new Map()) : null;
-  // the address is the pointer local's value plus the offset: equal keys, equal addresses
-  const key = `${pointer}:${offset}`;
+  // the address is the pointer local's value plus the offset: equal keys, equal addresses and loads
+  const key = `${kind}:${pointer}:${offset}`;
   const cached = cache?.get(key);
   if (cached !== undefined) {
     em.localGet(cached);
@@ -242,7 +237,7 @@ function viaPointer(
 }
 
 /** Pushes the activation pair of `a0` splatted to i16x8 [a0 a1 a0 a1 …]. */
-function emitActivations(node: Node, a0: Read, sum: AstNode): void {
+function emitActivations(node: Node, a0: RegionRead, sum: AstNode): void {
   const em = node.em;
   const pointer = inductionRead(node, a0.ast);
   if (!pointer) {
@@ -252,14 +247,14 @@ function emitActivations(node: Node, a0: Read, sum: AstNode): void {
     return;
   }
   const offset = a0.record.offset + pointer.constantBytes;
-  viaPointer(node, a0, pointer.local, offset, sum, () => {
+  viaPointer(node, a0, 'activations', pointer.local, offset, sum, () => {
     em.localGet(pointer.local);
     memory(node.em, V128_LOAD32_SPLAT, 1, offset);
   });
 }
 
 /** Pushes the eight weights of `w0`'s pair over the quad, sign-extended to i16x8. */
-function emitWeights(node: Node, w0: Read, sum: AstNode): void {
+function emitWeights(node: Node, w0: RegionRead, sum: AstNode): void {
   const pointer = inductionRead(node, w0.ast);
   if (!pointer) {
     // lane 0's flat index through the scalar walk (thread.x reads the quad base): one byte per element
@@ -268,7 +263,7 @@ function emitWeights(node: Node, w0: Read, sum: AstNode): void {
     return;
   }
   const offset = w0.record.offset + pointer.constantBytes;
-  viaPointer(node, w0, pointer.local, offset, sum, () => {
+  viaPointer(node, w0, 'weights', pointer.local, offset, sum, () => {
     node.em.localGet(pointer.local);
     memory(node.em, V128_LOAD8X8_S, 0, offset);
   });

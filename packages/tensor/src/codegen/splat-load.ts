@@ -25,9 +25,9 @@ type Node = WasmFunctionNode & {
   vCoerce(from: string, to: string): void;
 };
 
-/** A lane-uniform float read of an f32 (stock-storage) argument or constant, or null. */
+/** A lane-uniform read of an f32 (stock-storage) argument or constant, or null. */
 function uniformRead(node: Node, ast: AstNode): RegionRead | null {
-  if (node.vInfo?.exprVarying(ast) !== false || !FLOAT_TYPES.has(node.getType(ast) ?? '')) return null;
+  if (node.vInfo?.exprVarying(ast) !== false) return null;
   const read = regionRead(node, ast);
   return read && !compactInfo(read.record) ? read : null;
 }
@@ -62,7 +62,7 @@ export function makeSplatLoad(original: AnyMethod): AnyMethod {
     node.pushState('building-float');
     [left, right].forEach((side, i) => {
       const read = reads[i];
-      if (read && !(i === 1 && reads[0])) emitSplatLoad(node, side, read);
+      if (read) emitSplatLoad(node, side, read);
       else node.vCoerce(node.vexpr(side), 'vf32');
     });
     node.popState('building-float');

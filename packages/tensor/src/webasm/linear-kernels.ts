@@ -59,21 +59,26 @@ export class LinearKernels {
     const out = buffers.take(R * N);
     if (R >= 4) {
       const prefill = this.#program(w, weight, 'prefill');
-      const tile = buffers.take(PREFILL_ROWS * K);
-      const quantized = int8 ? this.#int16(PREFILL_ROWS * 2 * kPairs(K)) : undefined;
+      // a call takes PREFILL_ROWS rows: the last one's missing rows are zeros (their outputs are dropped)
+      const stride = 2 * kPairs(K);
+      const tile = int8 ? this.#int16(PREFILL_ROWS * stride) : buffers.take(PREFILL_ROWS * K);
       for (let r = 0; r < R; r += PREFILL_ROWS) {
         const rows = Math.min(PREFILL_ROWS, R - r);
-        tile.fill(0);
-        tile.set(x.subarray(r * K, (r + rows) * K));
-        if (quantized) {
-          quantizeActivations(tile, PREFILL_ROWS, K, quantized, this.#rowScales);
-          prefill.call([quantized, qBias, this.#rowScales], [flag], pool);
+        const block = x.subarray(r * K, (r + rows) * K);
+        if (tile instanceof Int16Array) {
+          // int8: rows are quantised straight from x
+          quantizeActivations(block, rows, K, tile, this.#rowScales);
+          tile.fill(0, rows * stride);
+          this.#rowScales.fill(0, rows);
+          prefill.call([tile, qBias, this.#rowScales], [flag], pool);
         } else {
+          tile.set(block);
+          tile.fill(0, rows * K);
           prefill.call([tile, qBias], [flag], pool);
         }
         scatterRows(prefill.output(), out, N, r, rows);
       }
-      buffers.give(tile);
+      if (!(tile instanceof Int16Array)) buffers.give(tile);
       return out;
     }
     const decode = this.#program(w, weight, 'decode');
