@@ -72,11 +72,10 @@ export function halfToFloat(bits: Uint16Array): Float32Array {
   return out;
 }
 
-/** Half bits of every element. */
-export function toHalfArray(data: Float32Array): Uint16Array {
-  const out = new Uint16Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = toHalfBits(data[i]);
-  return out;
+/** Half bits of every element (into `into` when given: its first `data.length` elements). */
+export function toHalfArray(data: Float32Array, into: Uint16Array = new Uint16Array(data.length)): Uint16Array {
+  for (let i = 0; i < data.length; i++) into[i] = toHalfBits(data[i]);
+  return into;
 }
 
 /** Symmetric int8 quantisation of a row-major [rows, cols] matrix with one scale per output feature. */

@@ -68,6 +68,12 @@ export class WasmArenaEngine implements Engine {
   /** Freed KV-cache regions by size, reused so their programs stay valid. */
   readonly #freeCaches = new Map<string, { k: Region; v: Region }[]>();
   #halves: Float32Array | undefined;
+  /** Weight packing's conversion buffer (one for every weight loaded: stream-pack.ts). */
+  #packBuffer: ArrayBuffer | undefined;
+  readonly #packScratch = (bytes: number): ArrayBuffer => {
+    if (!this.#packBuffer || this.#packBuffer.byteLength < bytes) this.#packBuffer = new ArrayBuffer(bytes);
+    return this.#packBuffer;
+  };
 
   constructor(options: WasmEngineOptions) {
     this.#factory = options.factory;
@@ -141,7 +147,17 @@ export class WasmArenaEngine implements Engine {
     read: RowReader,
     rowsPerRead: number,
   ): Promise<{ data: Buffer; scales?: Buffer }> {
-    return weightBuffers(await packWeightFromRows(this.arena, layout, K, N, dtype, read, rowsPerRead));
+    const weight = await packWeightFromRows(
+      this.arena,
+      this.#packScratch,
+      layout,
+      K,
+      N,
+      dtype,
+      read,
+      rowsPerRead,
+    );
+    return weightBuffers(weight);
   }
 
   /** y = x·W (+ bias) (→ gelu_new) for a packed weight: x [R, K] → [R, N]. */
