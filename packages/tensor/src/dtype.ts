@@ -73,7 +73,10 @@ export function halfToFloat(bits: Uint16Array): Float32Array {
 }
 
 /** Half bits of every element (into `into` when given: its first `data.length` elements). */
-export function toHalfArray(data: Float32Array, into: Uint16Array = new Uint16Array(data.length)): Uint16Array {
+export function toHalfArray(
+  data: Float32Array,
+  into: Uint16Array = new Uint16Array(data.length),
+): Uint16Array {
   for (let i = 0; i < data.length; i++) into[i] = toHalfBits(data[i]);
   return into;
 }
