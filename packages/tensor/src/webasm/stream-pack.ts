@@ -3,7 +3,8 @@
 // exists. int8 'in_out' weights read their rows twice: their per-column scales span every row. The
 // converted blocks go through the engine's one scratch buffer (`PackScratch`): a fresh megabyte-sized
 // array per block or per weight left the native heap 25–30 MB larger after loading GPT-2 124M (freed
-// arrays wait for the garbage collector, and the allocator keeps their pages).
+// arrays wait for the garbage collector, and the allocator keeps their pages). A block is converted and
+// written with no await in between, so loads running concurrently can share that buffer.
 
 import { int8Scales, maxAbsPerFeature, quantizeWithScales, toHalfArray } from '../dtype.js';
 import type { WeightDType } from '../types.js';
