@@ -73,6 +73,44 @@ describe('packWeightFromRows', () => {
     }
   }
 
+  it('packs two weights loading at once through one shared scratch buffer', async () => {
+    const arena = new Arena({ shared: false });
+    let buffer: ArrayBuffer | undefined;
+    const scratch = (bytes: number) => {
+      if (!buffer || buffer.byteLength < bytes) buffer = new ArrayBuffer(bytes);
+      return buffer;
+    };
+    const order: string[] = [];
+    const load = (name: string, w: Float32Array, dtype: 'f16' | 'int8') =>
+      packWeightFromRows(
+        arena,
+        scratch,
+        'out_in',
+        K,
+        N,
+        dtype,
+        async (start, count) => {
+          // every read yields, so the two loads' blocks alternate
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          order.push(name);
+          return w.subarray(start * K, (start + count) * K);
+        },
+        4,
+      );
+    const a = randomArray(seededRandom(6), K * N);
+    const b = randomArray(seededRandom(7), K * N);
+    const [packedA, packedB] = await Promise.all([load('a', a, 'int8'), load('b', b, 'f16')]);
+    expect(order.slice(0, 4).sort()).toEqual(['a', 'a', 'b', 'b']);
+    for (const [packed, w, dtype] of [
+      [packedA, a, 'int8'],
+      [packedB, b, 'f16'],
+    ] as const) {
+      const { values, scales } = converted(w, 'out_in', dtype);
+      const whole = packWeight(arena, values, 'out_in', K, N, scales);
+      expect(bytesOf(packedView(packed)), dtype).toEqual(bytesOf(packedView(whole)));
+    }
+  });
+
   it('f32 needs no scratch', async () => {
     const w = randomArray(seededRandom(5), K * N);
     const requests: number[] = [];
