@@ -106,7 +106,15 @@ const INT8: ElementCodec = {
   },
 };
 
-function halfCodec(finite: boolean): ElementCodec {
+/**
+ * A 2-byte kind (int16, f16): element index × 2 is the byte address; `scalarLoad` + `widen` read one
+ * element, `v128.load16x4_s` + `widenX4` four (gathers load each lane with `i32.load16_s`).
+ */
+function twoByteCodec(
+  scalarLoad: number[],
+  widen: (em: WasmEmitter) => void,
+  widenX4: (em: WasmEmitter) => void,
+): ElementCodec {
   const codec: ElementCodec = {
     scalar(node, offset) {
       node.em.i32Const(1).i32Shl();
@@ -117,49 +125,32 @@ function halfCodec(finite: boolean): ElementCodec {
       codec.vectorAt(node, offset);
     },
     scalarAt(node, offset) {
-      memory(node.em, I32_LOAD16_U, 1, offset);
-      halfToFloat(node.em);
+      memory(node.em, scalarLoad, 1, offset);
+      widen(node.em);
     },
     vectorAt(node, offset) {
       memory(node.em, V128_LOAD16X4_S, 1, offset);
-      halfToFloatX4(node.em, finite);
+      widenX4(node.em);
     },
     gather(node, offset, lanes) {
       gatherI32(node.em, lanes, () => {
         node.em.i32Const(1).i32Shl();
         memory(node.em, I32_LOAD16_S, 1, offset);
       });
-      halfToFloatX4(node.em, finite);
+      widenX4(node.em);
     },
   };
   return codec;
 }
 
-const INT16: ElementCodec = {
-  scalar(node, offset) {
-    node.em.i32Const(1).i32Shl();
-    INT16.scalarAt(node, offset);
-  },
-  vector(node, offset) {
-    node.em.i32Const(1).i32Shl();
-    INT16.vectorAt(node, offset);
-  },
-  scalarAt(node, offset) {
-    memory(node.em, I32_LOAD16_S, 1, offset);
-    node.em.f32ConvertI32S();
-  },
-  vectorAt(node, offset) {
-    memory(node.em, V128_LOAD16X4_S, 1, offset);
-    node.em.f32x4ConvertI32x4S();
-  },
-  gather(node, offset, lanes) {
-    gatherI32(node.em, lanes, () => {
-      node.em.i32Const(1).i32Shl();
-      memory(node.em, I32_LOAD16_S, 1, offset);
-    });
-    node.em.f32x4ConvertI32x4S();
-  },
-};
+const halfCodec = (finite: boolean): ElementCodec =>
+  twoByteCodec(I32_LOAD16_U, halfToFloat, (em) => halfToFloatX4(em, finite));
+
+const INT16 = twoByteCodec(
+  I32_LOAD16_S,
+  (em) => em.f32ConvertI32S(),
+  (em) => em.f32x4ConvertI32x4S(),
+);
 
 const HALF = halfCodec(false);
 const FINITE_HALF = halfCodec(true);

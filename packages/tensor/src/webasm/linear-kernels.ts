@@ -166,12 +166,7 @@ export class LinearKernels {
   }
 
   #int16(length: number): Int16Array {
-    let buffer = this.#int16Buffers.get(length);
-    if (!buffer) {
-      buffer = new Int16Array(length);
-      this.#int16Buffers.set(length, buffer);
-    }
-    return buffer;
+    return lengthCached(this.#int16Buffers, length, () => new Int16Array(length));
   }
 
   #biasInQOrder(bias: Buffer, N: number): Float32Array {
@@ -184,11 +179,16 @@ export class LinearKernels {
   }
 
   #zeros(length: number): Float32Array {
-    let zeros = this.#zeroBias.get(length);
-    if (!zeros) {
-      zeros = new Float32Array(length);
-      this.#zeroBias.set(length, zeros);
-    }
-    return zeros;
+    return lengthCached(this.#zeroBias, length, () => new Float32Array(length));
   }
+}
+
+/** The array kept in `cache` for `length`, made by `make` on first use. */
+function lengthCached<T>(cache: Map<number, T>, length: number, make: () => T): T {
+  let value = cache.get(length);
+  if (value === undefined) {
+    value = make();
+    cache.set(length, value);
+  }
+  return value;
 }
