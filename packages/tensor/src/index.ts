@@ -3,9 +3,12 @@
 export type { CreateBackendOptions } from './backends/select.js';
 export { createBackend, probeBackends } from './backends/select.js';
 // The WebAssembly code-generation extension (installed automatically by webasm backends) and its
-// kernel-speed check, public so a packed install can prove the fast path shipped.
+// kernel-speed check, public so a packed install can prove the fast path shipped; relaxed SIMD (fused
+// multiply-adds) is used where the engine has it, and Node 20 can be asked for it.
 export {
   benchmarkWebasmMatvec,
+  enableRelaxedSimd,
+  fusedMultiplyAddEnabled,
   installWebasmCodegen,
   isWebasmCodegenInstalled,
   KNOWN_GPUJS_VERSION,

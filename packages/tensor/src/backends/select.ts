@@ -4,7 +4,7 @@
 
 import gpujs from 'gpu.js';
 import { HalfArray } from '../codegen/half-array.js';
-import { installWebasmCodegen } from '../codegen/index.js';
+import { fusedMultiplyAddStatus, installWebasmCodegen } from '../codegen/index.js';
 import { TensorError } from '../errors.js';
 import type { Backend, BackendName, BackendReport } from '../types.js';
 import { WasmArenaEngine } from '../webasm/engine.js';
@@ -107,7 +107,11 @@ function installCodegen(): { reason: string; installed: boolean; compact?: GpuJs
     const storage = compact
       ? `; weights stored compactly: int8 ${compact.int8 ? '1 byte' : '4 bytes'}, f16 ${compact.f16 ? '2 bytes' : '4 bytes'} per element`
       : '; int8/f16 weights stored as f32 (4 bytes per element)';
-    return { reason: `fast code generation: ${status.reason}${storage}`, installed: true, compact };
+    return {
+      reason: `fast code generation: ${status.reason}${storage}; ${fusedMultiplyAddStatus()}`,
+      installed: true,
+      compact,
+    };
   } catch (error) {
     return {
       reason: `stock gpu.js code generation (extension failed: ${error instanceof Error ? error.message : String(error)})`,

@@ -33,6 +33,12 @@ export {
   type WebasmMatvecBenchmarkOptions,
 } from './benchmark.js';
 export { KNOWN_GPUJS_VERSION } from './fingerprints.js';
+export {
+  enableRelaxedSimd,
+  fusedMultiplyAddEnabled,
+  fusedMultiplyAddStatus,
+  hasRelaxedSimd,
+} from './fused-multiply-add.js';
 export { decodeHalfArray, HalfArray } from './half-array.js';
 export {
   installWebasmCodegen,

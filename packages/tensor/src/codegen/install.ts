@@ -7,6 +7,7 @@ import { makeCompactFlatLoad } from './compact-load.js';
 import { makeCompactFlatten, makeCompactLayout, makeStorageSignature } from './compact-storage.js';
 import { makeContiguousGather } from './contiguous-load.js';
 import { findFingerprintMismatches, KNOWN_GPUJS_VERSION } from './fingerprints.js';
+import { makeFusedMultiplyAdd } from './fused-multiply-add.js';
 import type { AnyMethod, GpujsModule } from './gpujs-internals.js';
 import { readGpujsVersion } from './gpujs-version.js';
 import type { decodeHalfArray, HalfArray } from './half-array.js';
@@ -67,8 +68,13 @@ const HOOKS: Hook[] = [
   { target: 'functionNode', name: 'vexprMember', make: makeThreadLocalsVectorRead },
   { target: 'functionNode', name: 'stmtFor', make: makeInductionFor },
   { target: 'functionNode', name: 'vstmtFor', make: makeInductionVectorFor },
-  // one override, two changes: integer pair dot products, else splatted uniform loads, else stock
-  { target: 'functionNode', name: 'vexprBinary', make: (original) => makePairDot(makeSplatLoad(original)) },
+  // one override, three changes: integer pair dot products, else fused multiply-adds (relaxed SIMD),
+  // else splatted uniform loads, else stock
+  {
+    target: 'functionNode',
+    name: 'vexprBinary',
+    make: (original) => makePairDot(makeFusedMultiplyAdd(makeSplatLoad(original))),
+  },
   { target: 'kernel', name: 'computeLayout', make: makeCompactLayout },
   { target: 'kernel', name: '_computeSizeSignature', make: makeStorageSignature },
   { target: 'utils', name: 'flattenTo', make: makeCompactFlatten },

@@ -46,6 +46,20 @@ function emitSplatLoad(node: Node, ast: AstNode, read: RegionRead): void {
   memory(em, V128_LOAD32_SPLAT, 2, offset);
 }
 
+function emitFactor(node: Node, ast: AstNode, read: RegionRead | null): void {
+  if (read) emitSplatLoad(node, ast, read);
+  else node.vCoerce(node.vexpr(ast), 'vf32');
+}
+
+/**
+ * Emits one factor of a float product as f32x4 (a lane-uniform f32 read already splatted), for other
+ * overrides that multiply (fused-multiply-add.ts); the caller holds the 'building-float' state.
+ */
+export function emitFloatFactor(node: WasmFunctionNode, ast: AstNode): void {
+  const n = node as Node;
+  emitFactor(n, ast, n.vMaskDepth > 0 ? null : uniformRead(n, ast));
+}
+
 /** Builds the `vexprBinary` override for `uniform read * varying` (either order). */
 export function makeSplatLoad(original: AnyMethod): AnyMethod {
   return function vexprBinary(this: WasmFunctionNode, ast: AstNode): unknown {
@@ -60,11 +74,8 @@ export function makeSplatLoad(original: AnyMethod): AnyMethod {
     if (!reads[0] && !reads[1]) return original.call(this, ast);
     // stock's order and state for a float product: left, right, each as f32x4
     node.pushState('building-float');
-    [left, right].forEach((side, i) => {
-      const read = reads[i];
-      if (read) emitSplatLoad(node, side, read);
-      else node.vCoerce(node.vexpr(side), 'vf32');
-    });
+    emitFactor(node, left, reads[0]);
+    emitFactor(node, right, reads[1]);
     node.popState('building-float');
     node.em.f32x4Mul();
     return 'vf32';
