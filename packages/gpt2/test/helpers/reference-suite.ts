@@ -2,14 +2,14 @@
 // within 1e-3), top-20, prompt log-probabilities (logitsFor 'all'), per-layer hidden states, and the greedy
 // continuations through sampling's `generate` with the real model (near-ties accepted, see checkGreedy).
 import { runGeneration } from '@gpt2js/sampling';
-import { takeRows, topk } from '@gpt2js/tensor';
+import { type BackendName, takeRows, topk } from '@gpt2js/tensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GPT2LMHeadModel } from '../../src/index.js';
 import { forEachBackend, MODELS } from './backends.js';
 import { checkGreedy, loadReference, logProb, maxAbsDiff } from './reference.js';
 
 /** Defines the reference suite of one fixture on every backend (one test file per fixture runs them in parallel). */
-export function referenceSuite(name: string): void {
+export function referenceSuite(name: string, only?: readonly BackendName[]): void {
   forEachBackend((backend) => {
     describe(name, () => {
       const ref = loadReference(name);
@@ -80,5 +80,5 @@ export function referenceSuite(name: string): void {
         );
       });
     });
-  });
+  }, only);
 }
