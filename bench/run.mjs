@@ -13,6 +13,7 @@ import { runChild } from './lib/child.mjs';
 import { OptionError } from './lib/env-options.mjs';
 import { machineInfo } from './lib/machine.mjs';
 import { optionsFromEnv } from './lib/options.mjs';
+import { backendVariants, childEnv, relaxedSimdStatus } from './lib/relaxed-simd.mjs';
 import { buildReport } from './lib/report.mjs';
 import { fmt } from './lib/stats.mjs';
 import { promptIds } from './lib/workload.mjs';
@@ -103,16 +104,21 @@ const tjsSpecs = onnx.ok
       script: join(HERE, 'engines', 'transformers.mjs'),
     }))
   : [];
+// Per backend and storage, one spec per relaxed-SIMD variant (webasm only; lib/relaxed-simd.mjs), the
+// variants of one storage next to each other so that they see the same machine load.
 const gptSpecs = gpt2js.ok
   ? options.backends.flatMap((backend) =>
-      options.dtypes.map((dtype) => ({
-        id: `gpt2js ${backend} ${dtype}`,
-        engine: 'gpt2js',
-        backend,
-        dtype,
-        precision: dtype,
-        script: join(HERE, 'engines', 'gpt2js.mjs'),
-      })),
+      options.dtypes.flatMap((dtype) =>
+        backendVariants(backend, options.relaxedSimd).map((v) => ({
+          id: `gpt2js ${v.variant} ${dtype}`,
+          engine: 'gpt2js',
+          backend,
+          ...v,
+          dtype,
+          precision: dtype,
+          script: join(HERE, 'engines', 'gpt2js.mjs'),
+        })),
+      ),
     )
   : [];
 const specs = [];
@@ -139,7 +145,11 @@ for (let round = 1; round <= options.rounds; round++) {
     const previous = samples.get(spec.id);
     if (previous.length && previous.every((s) => !s.ok)) continue; // failed before: do not spend the time again
     const args = { dir, backend: spec.backend, dtype: spec.dtype, prompt, decodeSteps: options.decodeSteps };
-    const sample = await runChild(spec.script, args, { timeoutMs: options.timeoutMs });
+    const sample = await runChild(spec.script, args, {
+      timeoutMs: options.timeoutMs,
+      env: childEnv(process.env, spec.envOverrides),
+      nodeArgs: spec.nodeArgs,
+    });
     previous.push(sample);
     log(
       sample.ok
@@ -157,6 +167,7 @@ const { markdown, summary } = buildReport({
   exportStatus: onnx.status,
   gpt2jsStatus: gpt2js.status,
   probes: gpt2js.probes,
+  relaxedSimdStatus: gptSpecs.some((s) => s.relaxedSimd) ? relaxedSimdStatus(options.relaxedSimd) : undefined,
   specs,
   samples,
   bandwidth,

@@ -4,6 +4,7 @@
 //
 // Usage: node engines/gpt2js.mjs '{"dir": "...", "backend": "webasm", "dtype": "int8", "prompt": [...], "decodeSteps": 128}'
 import { GPT2LMHeadModel } from '@gpt2js/gpt2';
+import { fusedMultiplyAddEnabled } from '@gpt2js/tensor';
 import { greedyTimed } from '../lib/greedy.mjs';
 import { emit, summarise } from '../lib/workload.mjs';
 
@@ -26,6 +27,8 @@ emit({
   engine: 'gpt2js',
   backend: model.backend.name,
   backendReason: report?.reason,
+  // whether webasm kernels fused multiply-adds (relaxed SIMD, not switched off by GPT2JS_WASM_FMA=0)
+  fusedMultiplyAdd: fusedMultiplyAddEnabled(),
   dtype,
   loadMs,
   coldTtftMs: cold.ttftMs,

@@ -29,6 +29,16 @@ export function list(env, name, allowed, dflt) {
   return [...new Set(items)];
 }
 
+/** One value from `allowed`; `dflt` when unset or blank. */
+export function choice(env, name, allowed, dflt) {
+  const raw = read(env, name);
+  if (raw === undefined || raw.trim() === '') return dflt;
+  const value = raw.trim();
+  if (!allowed.includes(value))
+    throw new OptionError(`${name}=${raw}: expected one of ${allowed.join(', ')}`);
+  return value;
+}
+
 /** An integer in [min, max]; `dflt` when unset or blank. */
 export function int(env, name, dflt, min, max) {
   const raw = read(env, name);

@@ -1,6 +1,7 @@
 // Turns the samples of one run into the Markdown report: medians per engine, ratios against transformers.js
 // measured in the same run, the WebAssembly bandwidth ceilings, the issue's targets, and greedy agreement.
 import { bytesPerToken, storedWeightBytes } from './model-bytes.mjs';
+import { variantMismatch } from './relaxed-simd.mjs';
 import { commonPrefix, fmt, median, ratio } from './stats.mjs';
 
 const MB = 1e6;
@@ -21,6 +22,7 @@ function summarise(spec, samples) {
     ids: ok[0]?.ids,
     backendReason: ok[0]?.backendReason,
     deviceBytes: median(ok.map((r) => r.deviceBytes)),
+    mismatch: variantMismatch(spec, ok),
   };
 }
 
@@ -49,9 +51,12 @@ export function buildReport(run) {
   const bw = { one: median(run.bandwidth.one), two: median(run.bandwidth.two) };
   const ceil = ceilings(cfg, bw);
   const samePrecision = (r) => (r.spec.precision === 'int8' ? tjsQ8 : tjsFp32);
-  const reference =
-    tjsFp32?.ids ?? rows.find((r) => r.spec.engine === 'gpt2js' && r.spec.dtype === 'f32')?.ids;
-  const referenceName = tjsFp32 ? 'transformers.js fp32' : 'gpt2js f32';
+  const gptF32 = rows.find((r) => r.spec.engine === 'gpt2js' && r.spec.dtype === 'f32' && r.ids);
+  const reference = tjsFp32?.ids ?? gptF32?.ids;
+  const referenceName = tjsFp32 ? 'transformers.js fp32' : gptF32?.spec.id;
+  // the table's backend column: the variant's label, and a warning where the samples did not get it
+  const backendCell = (r) =>
+    `${r.spec.label ?? r.spec.backend}${r.mismatch ? ' ⚠ **variant not honoured** (notes)' : ''}`;
   const L = [];
 
   L.push(`## gpt2js vs transformers.js: GPT-2 124M decoding on ${m.cores} CPU cores`);
@@ -75,14 +80,14 @@ export function buildReport(run) {
     const s = r.spec;
     if (!r.rounds) {
       L.push(
-        `| ${s.engine} | ${s.backend} | ${s.dtype} | failed: ${r.errors[0] ?? 'no sample'} | | | | | | | | 0 |`,
+        `| ${s.engine} | ${backendCell(r)} | ${s.dtype} | failed: ${r.errors[0] ?? 'no sample'} | | | | | | | | 0 |`,
       );
       continue;
     }
     const c = ceil[s.precision];
     const same = samePrecision(r);
     L.push(
-      `| ${s.engine} | ${s.backend} | ${s.dtype} | ${fmt(r.ttftMs, 0)} | ${fmt(r.decode)} | ${ratio(r.decode, tjsFp32?.decode)} | ` +
+      `| ${s.engine} | ${backendCell(r)} | ${s.dtype} | ${fmt(r.ttftMs, 0)} | ${fmt(r.decode)} | ${ratio(r.decode, tjsFp32?.decode)} | ` +
         `${ratio(r.decode, tjsQ8?.decode)} | ${same && same !== r ? ratio(same.ttftMs, r.ttftMs) : '–'} | ` +
         `${fmt((100 * r.decode) / c.one, 0)} % / ${fmt((100 * r.decode) / c.two, 0)} % | ${fmt(r.rss / MB, 0)} | ${fmt(r.loadMs / 1000)} | ${r.rounds} |`,
     );
@@ -109,25 +114,30 @@ export function buildReport(run) {
   );
   L.push('');
 
+  // per backend variant (webasm and webasm+fma separately); a variant whose samples did not get what they
+  // asked for is flagged in the target's name
   const targets = [];
-  for (const backend of o.backends) {
+  const gptRows = rows.filter((r) => r.spec.engine === 'gpt2js');
+  for (const variant of [...new Set(gptRows.map((r) => r.spec.variant ?? r.spec.backend))]) {
     const g = (dtype) =>
-      rows.find(
-        (r) => r.spec.engine === 'gpt2js' && r.spec.backend === backend && r.spec.dtype === dtype && r.rounds,
+      gptRows.find(
+        (r) => (r.spec.variant ?? r.spec.backend) === variant && r.spec.dtype === dtype && r.rounds,
       );
-    const check = (name, value, goal, text) =>
-      targets.push({ name: `${backend} ${name}`, value, goal, met: value >= goal, text });
+    const flagged = (r) => (r.mismatch ? ' ⚠ variant not honoured' : '');
+    const check = (name, value, goal, text, r) =>
+      targets.push({ name: `${variant} ${name}${flagged(r)}`, value, goal, met: value >= goal, text });
     const i8 = g('int8');
     const f16 = g('f16');
     const f32 = g('f32');
     if (i8 && tjsQ8)
-      check('int8 decode ≥ 1.2× tjs q8', i8.decode / tjsQ8.decode, 1.2, ratio(i8.decode, tjsQ8.decode));
+      check('int8 decode ≥ 1.2× tjs q8', i8.decode / tjsQ8.decode, 1.2, ratio(i8.decode, tjsQ8.decode), i8);
     if (i8)
       check(
         'int8 decode ≥ 60 % of int8 ceiling (2T)',
         i8.decode / ceil.int8.two,
         0.6,
         `${fmt((100 * i8.decode) / ceil.int8.two, 0)} %`,
+        i8,
       );
     if (f16 && tjsFp32)
       check(
@@ -135,6 +145,7 @@ export function buildReport(run) {
         f16.decode / tjsFp32.decode,
         1.5,
         ratio(f16.decode, tjsFp32.decode),
+        f16,
       );
     if (f32 && tjsFp32)
       check(
@@ -142,6 +153,7 @@ export function buildReport(run) {
         f32.decode / tjsFp32.decode,
         0.9,
         ratio(f32.decode, tjsFp32.decode),
+        f32,
       );
     if (f32)
       check(
@@ -149,6 +161,7 @@ export function buildReport(run) {
         f32.decode / ceil.f32.two,
         0.7,
         `${fmt((100 * f32.decode) / ceil.f32.two, 0)} %`,
+        f32,
       );
     for (const r of [f32, f16, i8].filter(Boolean)) {
       const same = samePrecision(r);
@@ -158,10 +171,11 @@ export function buildReport(run) {
           same.ttftMs / r.ttftMs,
           1,
           ratio(same.ttftMs, r.ttftMs),
+          r,
         );
       const stored = storedWeightBytes(cfg, r.spec.dtype);
       targets.push({
-        name: `${backend} ${r.spec.dtype} peak RSS ≤ 1.3× stored weights (${fmt(stored / MB, 0)} MB)`,
+        name: `${variant} ${r.spec.dtype} peak RSS ≤ 1.3× stored weights (${fmt(stored / MB, 0)} MB)${flagged(r)}`,
         met: r.rss <= 1.3 * stored,
         text: `${fmt(r.rss / MB, 0)} MB = ${fmt(r.rss / stored, 2)}×`,
       });
@@ -179,7 +193,7 @@ export function buildReport(run) {
   L.push('### Greedy agreement');
   L.push('');
   if (reference) {
-    for (const r of rows.filter((x) => x.ids)) {
+    for (const r of rows.filter((x) => x.ids && (tjsFp32 || x !== gptF32))) {
       const n = commonPrefix(r.ids, reference);
       L.push(
         `- ${r.spec.id}: ${n === reference.length ? 'identical' : `first ${n} of ${reference.length} tokens equal`} to ${referenceName}`,
@@ -187,6 +201,21 @@ export function buildReport(run) {
     }
   } else {
     L.push('- no reference run completed');
+  }
+  // each relaxed-SIMD variant against the same storage without it: fused multiply-adds round once per term
+  for (const r of rows.filter((x) => x.ids && x.spec.relaxedSimd === 'on')) {
+    const plain = rows.find(
+      (x) =>
+        x.ids &&
+        x.spec.relaxedSimd === 'off' &&
+        x.spec.backend === r.spec.backend &&
+        x.spec.dtype === r.spec.dtype,
+    );
+    if (!plain) continue;
+    const n = commonPrefix(r.ids, plain.ids);
+    L.push(
+      `- ${r.spec.id} against ${plain.spec.id}: ${n === plain.ids.length ? 'identical' : `first ${n} of ${plain.ids.length} tokens equal`}`,
+    );
   }
   L.push('');
 
@@ -198,6 +227,9 @@ export function buildReport(run) {
     L.push(
       `- Node backends probed: ${run.probes.map((p) => `${p.name} ${p.available ? 'available' : `unavailable (${p.reason})`}`).join('; ')}`,
     );
+  if (run.relaxedSimdStatus) L.push(`- Relaxed SIMD: ${run.relaxedSimdStatus}`);
+  for (const r of rows.filter((x) => x.mismatch))
+    L.push(`- ⚠ ${r.spec.id}: variant not honoured: ${r.mismatch}; its figures are not that variant's`);
   for (const r of rows.filter((x) => x.backendReason))
     L.push(`- ${r.spec.id}: backend chosen because ${r.backendReason}`);
   const device = rows.filter((r) => Number.isFinite(r.deviceBytes));
@@ -226,6 +258,7 @@ export function buildReport(run) {
     ['BENCH_ROUNDS', o.rounds],
     ['BENCH_BACKENDS', o.backends.join(',')],
     ['BENCH_DTYPES', o.dtypes.join(',')],
+    ['BENCH_RELAXED_SIMD', o.relaxedSimd],
     ['BENCH_TJS_DTYPES', o.tjsDtypes.join(',')],
     ['BENCH_ENGINES', o.engines.join(',')],
     ['BENCH_PROMPT_TOKENS', o.promptTokens],
