@@ -43,6 +43,8 @@ export class LinearKernels {
   /** int8: the quantised activations (one buffer per length) and their per-row scales. */
   readonly #int16Buffers = new Map<number, Int16Array>();
   readonly #rowScales = new Float32Array(PREFILL_ROWS);
+  /** f16: one row of scaled activations per length. */
+  readonly #scaledRows = new Map<number, Float32Array>();
 
   constructor(host: LinearKernelsHost) {
     this.#host = host;
@@ -74,6 +76,7 @@ export class LinearKernels {
         } else {
           tile.set(block);
           tile.fill(0, rows * K);
+          if (weight.halfShift) scaleInPlace(tile, rows * K, 2 ** -weight.halfShift);
           prefill.call([tile, qBias], [flag], pool);
         }
         scatterRows(prefill.output(), out, N, r, rows);
@@ -83,8 +86,15 @@ export class LinearKernels {
     }
     const decode = this.#program(w, weight, 'decode');
     const quantized = int8 ? this.#int16(2 * kPairs(K)) : undefined;
+    // f16: activations × 2^-halfShift against halves stored × 2^halfShift (half-shift.ts)
+    const scaled = weight.halfShift ? this.#scaledRow(K) : undefined;
     for (let r = 0; r < R; r++) {
-      const row = x.subarray(r * K, (r + 1) * K);
+      let row = x.subarray(r * K, (r + 1) * K);
+      if (scaled) {
+        scaled.set(row);
+        scaleInPlace(scaled, K, 2 ** -weight.halfShift);
+        row = scaled;
+      }
       if (quantized) {
         quantizeActivations(row, 1, K, quantized, this.#rowScales);
         decode.call([quantized, qBias], [flag, this.#rowScales[0]], pool);
@@ -165,6 +175,10 @@ export class LinearKernels {
     };
   }
 
+  #scaledRow(length: number): Float32Array {
+    return lengthCached(this.#scaledRows, length, () => new Float32Array(length));
+  }
+
   #int16(length: number): Int16Array {
     return lengthCached(this.#int16Buffers, length, () => new Int16Array(length));
   }
@@ -191,4 +205,9 @@ function lengthCached<T>(cache: Map<number, T>, length: number, make: () => T): 
     cache.set(length, value);
   }
   return value;
+}
+
+/** values[0 … length) × factor (a power of two: exact). */
+function scaleInPlace(values: Float32Array, length: number, factor: number): void {
+  for (let i = 0; i < length; i++) values[i] *= factor;
 }

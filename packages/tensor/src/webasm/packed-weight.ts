@@ -15,6 +15,7 @@
 import { HalfArray } from '../codegen/half-array.js';
 import { kPairs, linearRegionBytes } from '../ops/linear-webasm.js';
 import type { Arena, Region } from './arena.js';
+import { halfScaleTable, MAX_HALF_SHIFT, shiftFor, topExponent } from './half-shift.js';
 
 export type PackedKind = 'f32' | 'f16' | 'int8';
 export const PACKED_BYTES: Record<PackedKind, number> = { f32: 4, f16: 2, int8: 1 };
@@ -48,6 +49,11 @@ export interface PackedWeight {
   readonly kernels: { readonly decode: Region; readonly prefill: Region };
   /** f16: no half is Inf or NaN (the kernels may skip that case); always true for f32 and int8. */
   finite: boolean;
+  /**
+   * f16: the halves are stored as value × 2^halfShift, and the linear kernels' activations are scaled by
+   * 2^-halfShift (half-shift.ts: no widened weight is subnormal); 0 for f32 and int8.
+   */
+  halfShift: number;
 }
 
 /** Packed elements of a weight: 16 per group and k (int8: 32 per group and k pair). */
@@ -107,10 +113,27 @@ export function allocPackedWeight(arena: Arena, kind: PackedKind, K: number, N: 
   const data = next(sizes[0]);
   const scales = kind === 'int8' ? next(sizes[1]) : undefined;
   const kernels = { decode: next(sizes[2]), prefill: next(sizes[3]) };
-  return { kind, K, N, G, block, data, ...(scales ? { scales } : {}), kernels, finite: true };
+  const halfShift = kind === 'f16' ? MAX_HALF_SHIFT : 0;
+  return { kind, K, N, G, block, data, ...(scales ? { scales } : {}), kernels, finite: true, halfShift };
 }
 
 const align64 = (v: number) => Math.ceil(v / 64) * 64;
+
+/**
+ * f16: notes Inf/NaN halves, lowers the weight's shift (rescaling the rows already written in place)
+ * when this block's largest half would overflow, and returns the table that scales halves by it.
+ */
+function halfTableFor(w: PackedWeight, bits: Uint16Array, length: number): Uint16Array {
+  for (let i = 0; i < length; i++) if ((bits[i] & 0x7c00) === 0x7c00) w.finite = false;
+  const shift = Math.min(w.halfShift, shiftFor(topExponent(bits, length)));
+  if (shift < w.halfShift) {
+    const view = packedView(w);
+    const rescale = halfScaleTable(shift - w.halfShift);
+    for (let i = 0; i < view.length; i++) view[i] = rescale[view[i]];
+    w.halfShift = shift;
+  }
+  return halfScaleTable(w.halfShift);
+}
 
 /**
  * Writes rows first … first + count − 1 of W's source matrix (`values`: f32 values, int8 integers or
@@ -125,24 +148,26 @@ export function writeRows(
 ): void {
   const view = packedView(w);
   const { K, N } = w;
-  if (w.kind === 'f16') {
-    for (let i = 0; i < count * (layout === 'in_out' ? N : K); i++) {
-      if ((values[i] & 0x7c00) === 0x7c00) w.finite = false;
-    }
-  }
+  // f16: halves go in scaled by 2^halfShift, through a table; a block whose largest half would overflow
+  // lowers the shift of the whole weight first (the rows already written are rescaled in place)
+  const scaled =
+    w.kind === 'f16'
+      ? halfTableFor(w, values as Uint16Array, count * (layout === 'in_out' ? N : K))
+      : undefined;
+  const put = scaled ? (v: number) => scaled[v] : (v: number) => v;
   const { kind } = w;
   if (layout === 'in_out') {
     // source rows are contiguous in n: walk them in order, writing 16 streams at once
     for (let r = 0; r < count; r++) {
       const row = r * N;
       const at = kOffset(kind, first + r);
-      for (let n = 0; n < N; n++) view[featureBase(kind, K, n) + at] = values[row + n];
+      for (let n = 0; n < N; n++) view[featureBase(kind, K, n) + at] = put(values[row + n]);
     }
   } else {
     for (let r = 0; r < count; r++) {
       const src = r * K;
       const base = featureBase(kind, K, first + r);
-      for (let k = 0; k < K; k++) view[base + kOffset(kind, k)] = values[src + k];
+      for (let k = 0; k < K; k++) view[base + kOffset(kind, k)] = put(values[src + k]);
     }
   }
 }
@@ -172,7 +197,7 @@ export function packWeight(
   return weight;
 }
 
-/** Row `n` of W as f32 (the embedding gather from the tied wte), dequantised or decoded. */
+/** Row `n` of W as f32 (the embedding gather from the tied wte), dequantised or decoded (and unscaled). */
 export function readFeature(w: PackedWeight, n: number, out: Float32Array, halves?: Float32Array): void {
   const view = packedView(w);
   if (w.kind === 'int8') {
@@ -184,7 +209,8 @@ export function readFeature(w: PackedWeight, n: number, out: Float32Array, halve
   const base = featureBase(w.kind, w.K, n);
   if (w.kind === 'f16') {
     const table = halves as Float32Array;
-    for (let k = 0; k < w.K; k++) out[k] = table[view[base + k * 16]];
+    const unscale = 2 ** -w.halfShift;
+    for (let k = 0; k < w.K; k++) out[k] = table[view[base + k * 16]] * unscale;
   } else {
     for (let k = 0; k < w.K; k++) out[k] = view[base + k * 16];
   }
