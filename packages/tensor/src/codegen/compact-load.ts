@@ -155,10 +155,24 @@ const INT16 = twoByteCodec(
 const HALF = halfCodec(false);
 const FINITE_HALF = halfCodec(true);
 
+/** stack: i32 raw half bits (zero-extended) → f32 with bits ((h & 0x7fff) << 13) | (sign << 16) */
+function rawHalfToFloat(em: WasmEmitter): void {
+  const h = em.addLocal('i32');
+  em.localTee(h).i32Const(0x7fff).i32And().i32Const(13).i32Shl();
+  em.localGet(h).i32Const(0x8000).i32And().i32Const(16).i32Shl().i32Or();
+  em.f32ReinterpretI32();
+}
+
+/** RawHalfArray: the half's fields shifted into place, without the × 2^112 (half-array.ts). */
+const RAW_HALF = twoByteCodec(I32_LOAD16_U, rawHalfToFloat, (em) => {
+  em.i32Const(13).i32x4Shl().v128ConstI32x4(F16_FIELDS, F16_FIELDS, F16_FIELDS, F16_FIELDS).v128And();
+});
+
 /** The codec of a compact region. */
 export function codecOf(info: CompactInfo): ElementCodec {
   if (info.kind === 'i8') return INT8;
   if (info.kind === 'i16') return INT16;
+  if (info.kind === 'f16raw') return RAW_HALF;
   return info.finite ? FINITE_HALF : HALF;
 }
 

@@ -19,10 +19,11 @@
 //    A HalfArray in a stock-sized region is decoded to f32 values instead of being read as integers.
 
 import type { AnyMethod, ArrayRecord, GpujsModule, KernelInternals } from './gpujs-internals.js';
-import { decodeHalfInto, HalfArray } from './half-array.js';
+import { decodeHalfInto, HalfArray, RawHalfArray } from './half-array.js';
 
 /** Element storage of a compact region. */
-export type CompactKind = 'i8' | 'i16' | 'f16';
+/** 'f16raw': a {@link RawHalfArray} (halves read without the exponent rebias). */
+export type CompactKind = 'i8' | 'i16' | 'f16' | 'f16raw';
 
 /** What a compact region holds: its element kind and element count. */
 export interface CompactInfo {
@@ -43,7 +44,7 @@ function allFinite(bits: Uint16Array): boolean {
 }
 
 /** Bytes per element of each compact kind. */
-export const COMPACT_BYTES: Record<CompactKind, number> = { i8: 1, i16: 2, f16: 2 };
+export const COMPACT_BYTES: Record<CompactKind, number> = { i8: 1, i16: 2, f16: 2, f16raw: 2 };
 
 const COMPACT = Symbol.for('gpt2js.compactStorage');
 
@@ -58,6 +59,7 @@ function storedArray(value: unknown, input: InputClass): unknown {
 export function compactKindOfArray(array: unknown): CompactKind | null {
   if (array instanceof Int8Array && array.length >= 4) return 'i8';
   if (array instanceof Int16Array && array.length >= 4) return 'i16';
+  if (array instanceof RawHalfArray && array.length >= 4) return 'f16raw';
   if (array instanceof HalfArray && array.length >= 4) return 'f16';
   return null;
 }

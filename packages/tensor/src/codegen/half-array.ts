@@ -26,6 +26,24 @@ export class HalfArray extends Uint16Array {
   }
 }
 
+/**
+ * Half bit patterns that a kernel reads without the exponent rebias: element h is read as the f32 whose bits
+ * are h's sign, exponent and mantissa shifted into place, `((h & 0x7fff) << 13) | ((h & 0x8000) << 16)`,
+ * which for a finite half is exactly its value × 2^-112 (an exponent-31 pattern reads as 2^-96 · (1 + m/1024),
+ * not as Inf/NaN). One multiply per four weights less than {@link HalfArray}; the caller scales the other
+ * factor by 2^112 instead (the webasm linear kernels fold it into their activations' scaling). A subclass,
+ * like HalfArray, so the tag survives gpu.js's copies.
+ */
+export class RawHalfArray extends HalfArray {
+  /** A RawHalfArray view over the same memory as `bits` (no copy). */
+  static override fromBits(bits: Uint16Array): RawHalfArray {
+    return new RawHalfArray(bits.buffer as ArrayBuffer, bits.byteOffset, bits.length);
+  }
+}
+
+/** The f32 bits a kernel reads for raw half h (see {@link RawHalfArray}). */
+export const rawHalfBits = (h: number): number => (((h & 0x7fff) << 13) | ((h & 0x8000) << 16)) >>> 0;
+
 let table: Uint32Array | null = null;
 
 /** The f32 bit patterns of all 65,536 halves, built once on first use (256 KiB). */
@@ -74,8 +92,12 @@ export function decodeHalfArray(bits: Uint16Array): Float32Array {
 
 /** Writes the f32 values of `bits` into the first `bits.length` elements of `target`. */
 export function decodeHalfInto(bits: Uint16Array, target: Float32Array): void {
-  const values = halfTable();
   // through an integer view: a JS number would quiet signalling NaN payloads
   const out = new Uint32Array(target.buffer, target.byteOffset, bits.length);
+  if (bits instanceof RawHalfArray) {
+    for (let i = 0; i < bits.length; i++) out[i] = rawHalfBits(bits[i]);
+    return;
+  }
+  const values = halfTable();
   for (let i = 0; i < bits.length; i++) out[i] = values[bits[i]];
 }

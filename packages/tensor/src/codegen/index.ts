@@ -39,7 +39,7 @@ export {
   fusedMultiplyAddStatus,
   hasRelaxedSimd,
 } from './fused-multiply-add.js';
-export { decodeHalfArray, HalfArray } from './half-array.js';
+export { decodeHalfArray, HalfArray, RawHalfArray } from './half-array.js';
 export {
   installWebasmCodegen,
   isWebasmCodegenInstalled,

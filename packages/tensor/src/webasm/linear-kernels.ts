@@ -5,6 +5,7 @@
 // kernel and the others instantiate that code over their own chunk.
 
 import type { DeviceBuffer as Buffer } from '../backend.js';
+import { RawHalfArray } from '../codegen/half-array.js';
 import {
   kPairs,
   matvecSource,
@@ -22,6 +23,8 @@ import type { ThreadPool } from './thread-pool.js';
 
 type InputClass = new (value: unknown, size: number[]) => unknown;
 type Which = 'decode' | 'prefill';
+/** A program: the kernel, and for f16 whether it reads the halves raw (RawHalfArray: no rebias multiply). */
+type ProgramKey = Which | `${Which}-raw`;
 
 export interface LinearKernelsHost {
   readonly Input: InputClass;
@@ -35,7 +38,7 @@ export interface LinearKernelsHost {
 
 export class LinearKernels {
   readonly #host: LinearKernelsHost;
-  readonly #programs = new Map<Buffer, Partial<Record<Which, WasmProgram>>>();
+  readonly #programs = new Map<Buffer, Partial<Record<ProgramKey, WasmProgram>>>();
   readonly #code = new Map<string, ProgramCode>();
   /** Biases in q order, per bias buffer. */
   readonly #qBias = new WeakMap<Buffer, Float32Array>();
@@ -59,8 +62,13 @@ export class LinearKernels {
     const { buffers, pool } = this.#host;
     const int8 = weight.kind === 'int8';
     const out = buffers.take(R * N);
+    // f16: the activations are scaled by 2^-halfShift against halves stored × 2^halfShift, and by 2^112 more
+    // for the raw kernels (no rebias multiply per weight) unless that could overflow (half-shift.ts)
+    const raw =
+      weight.kind === 'f16' && weight.finite && maxAbs(x, R * K) < 2 ** (RAW_LIMIT + weight.halfShift);
+    const xScale = weight.kind === 'f16' ? 2 ** ((raw ? 112 : 0) - weight.halfShift) : 1;
     if (R >= 4) {
-      const prefill = this.#program(w, weight, 'prefill');
+      const prefill = this.#program(w, weight, 'prefill', raw);
       // a call takes PREFILL_ROWS rows: the last one's missing rows are zeros (their outputs are dropped)
       const stride = 2 * kPairs(K);
       const tile = int8 ? this.#int16(PREFILL_ROWS * stride) : buffers.take(PREFILL_ROWS * K);
@@ -76,7 +84,7 @@ export class LinearKernels {
         } else {
           tile.set(block);
           tile.fill(0, rows * K);
-          if (weight.halfShift) scaleInPlace(tile, rows * K, 2 ** -weight.halfShift);
+          if (xScale !== 1) scaleInPlace(tile, rows * K, xScale);
           prefill.call([tile, qBias], [flag], pool);
         }
         scatterRows(prefill.output(), out, N, r, rows);
@@ -84,15 +92,14 @@ export class LinearKernels {
       if (!(tile instanceof Int16Array)) buffers.give(tile);
       return out;
     }
-    const decode = this.#program(w, weight, 'decode');
+    const decode = this.#program(w, weight, 'decode', raw);
     const quantized = int8 ? this.#int16(2 * kPairs(K)) : undefined;
-    // f16: activations × 2^-halfShift against halves stored × 2^halfShift (half-shift.ts)
-    const scaled = weight.halfShift ? this.#scaledRow(K) : undefined;
+    const scaled = xScale !== 1 ? this.#scaledRow(K) : undefined;
     for (let r = 0; r < R; r++) {
       let row = x.subarray(r * K, (r + 1) * K);
       if (scaled) {
         scaled.set(row);
-        scaleInPlace(scaled, K, 2 ** -weight.halfShift);
+        scaleInPlace(scaled, K, xScale);
         row = scaled;
       }
       if (quantized) {
@@ -119,39 +126,39 @@ export class LinearKernels {
     this.#programs.clear();
   }
 
-  #program(w: Buffer, weight: PackedWeight, which: Which): WasmProgram {
+  #program(w: Buffer, weight: PackedWeight, which: Which, raw: boolean): WasmProgram {
     let entry = this.#programs.get(w);
     if (!entry) {
       entry = {};
       this.#programs.set(w, entry);
     }
-    const existing = entry[which];
+    const name: ProgramKey = raw ? `${which}-raw` : which;
+    const existing = entry[name];
     if (existing) return existing;
+    // the raw and the rebiasing kernel of a weight share its region: a call runs one of them
     const own = weight.kernels[which];
-    const key = [which, weight.kind, weight.K, weight.G, weight.finite, own.chunk.pages, own.offset].join(
-      '.',
-    );
+    const key = [name, weight.kind, weight.K, weight.G, weight.finite, own.chunk.pages, own.offset].join('.');
     const code = this.#code.get(key);
     let program: WasmProgram;
     if (code) {
       program = new WasmProgram(code, own.chunk);
       if (program.threaded) this.#host.pool?.add(program);
     } else {
-      program = this.#host.compile(`linear_${which}`, this.#options(weight, which));
+      program = this.#host.compile(`linear_${which}`, this.#options(weight, which, raw));
       this.#code.set(key, program.code);
     }
-    entry[which] = program;
+    entry[name] = program;
     return program;
   }
 
-  #options(weight: PackedWeight, which: Which): ProgramOptions {
+  #options(weight: PackedWeight, which: Which, raw: boolean): ProgramOptions {
     const { K, G } = weight;
     const { Input } = this.#host;
     const int8 = weight.kind === 'int8';
     const K2 = kPairs(K);
-    const constants: Record<string, unknown> = {
-      w: new Input(packedView(weight), int8 ? [32, K2, G] : [16, K, G]),
-    };
+    const view = packedView(weight);
+    const w = raw ? RawHalfArray.fromBits(view as Uint16Array) : view;
+    const constants: Record<string, unknown> = { w: new Input(w, int8 ? [32, K2, G] : [16, K, G]) };
     if (weight.scales) constants.scale = new Input(new Float32Array(16 * G), [16, G]);
     const decode = which === 'decode';
     const rows = decode ? 1 : PREFILL_ROWS;
@@ -205,6 +212,22 @@ function lengthCached<T>(cache: Map<number, T>, length: number, make: () => T): 
     cache.set(length, value);
   }
   return value;
+}
+
+/**
+ * f16 raw kernels take activations × 2^(112 − halfShift): below 2^(RAW_LIMIT + halfShift) in magnitude they
+ * stay far from f32's 2^128 (and so do their products and sums); larger ones take the rebiasing kernel.
+ */
+const RAW_LIMIT = 15;
+
+/** max |values[i]| over [0, length) (NaN when a value is NaN). */
+function maxAbs(values: Float32Array, length: number): number {
+  let max = 0;
+  for (let i = 0; i < length; i++) {
+    const v = Math.abs(values[i]);
+    if (!(v <= max)) max = v;
+  }
+  return max;
 }
 
 /** values[0 … length) × factor (a power of two: exact). */
