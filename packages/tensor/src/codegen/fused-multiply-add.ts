@@ -1,9 +1,9 @@
 // Change 7: a float sum with a product term, `c + a * b` (or `a * b + c`), becomes one
 // `f32x4.relaxed_madd` where the WebAssembly engine has relaxed SIMD (Node 22 and later, Chromium 114 and
 // later; Node 20 with `--experimental-wasm-relaxed-simd`). V8 runs it as a fused multiply-add on a CPU
-// with FMA3: one instruction instead of a multiply and an add, which doubles the arithmetic the two
-// vector ports of an x86 core retire per cycle in the compute-bound kernels (prefill) and takes one
-// operation off every f16 weight in the decode kernels.
+// with FMA3: one instruction instead of a multiply and an add, so the two vector ports of an x86 core can
+// retire up to twice the arithmetic per cycle (the prefill kernel, limited by its accumulator chains,
+// gains 1.1–1.2×) and every f16 weight of the decode kernels costs one operation less.
 //
 // Results: relaxed_madd rounds once where stock rounds twice (or, on a CPU without FMA, exactly as
 // stock); either is within one rounding of the other per term, and the kernels' sums are tested against
@@ -15,9 +15,9 @@
 import type { AnyMethod, AstNode, WasmFunctionNode } from './gpujs-internals.js';
 import { raw } from './raw-bytes.js';
 import { emitFloatFactor } from './splat-load.js';
+import { isFloatType, switchedOffBy } from './switches.js';
 
 const F32X4_RELAXED_MADD = [0xfd, 0x85, 0x02];
-const FLOAT_TYPES = new Set(['Number', 'Float']);
 
 /** (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd) */
 const PROBE = new Uint8Array([
@@ -33,16 +33,7 @@ type Node = WasmFunctionNode & {
   vCoerce(from: string, to: string): void;
 };
 
-function switchedOff(): boolean {
-  const globals = globalThis as { process?: { env?: Record<string, string | undefined> } } & Record<
-    string,
-    unknown
-  >;
-  const fromEnv = globals.process?.env?.GPT2JS_WASM_FMA;
-  if (fromEnv !== undefined && /^(0|false|off|no)$/i.test(fromEnv.trim())) return true;
-  const flag = globals.GPT2JS_WASM_FMA;
-  return flag === 0 || flag === false || flag === '0';
-}
+const switchedOff = () => switchedOffBy('GPT2JS_WASM_FMA') !== null;
 
 /** Whether this WebAssembly engine validates relaxed SIMD (asked anew each time: a flag set at run time counts). */
 export function hasRelaxedSimd(): boolean {
@@ -64,7 +55,7 @@ export function fusedMultiplyAddStatus(): string {
   return 'fused multiply-adds off (no relaxed SIMD here: Node 22+ and Chromium 114+ have it; Node 20 needs --experimental-wasm-relaxed-simd)';
 }
 
-const isFloat = (node: Node, ast: AstNode) => FLOAT_TYPES.has(node.getType(ast) ?? '');
+const isFloat = (node: Node, ast: AstNode) => isFloatType(node.getType(ast));
 
 function isFloatProduct(node: Node, ast: AstNode): boolean {
   return (

@@ -15,6 +15,7 @@ import { makeInductionFor, makeInductionVectorFor } from './induction-pointers.j
 import { makeIntCounterDeclaration, makeIntCounterVarying } from './int-counters.js';
 import { makePairDot } from './pair-dot.js';
 import { makeSplatLoad } from './splat-load.js';
+import { switchedOffBy } from './switches.js';
 import {
   makeThreadLocalsScalarRead,
   makeThreadLocalsVectorRead,
@@ -102,19 +103,8 @@ function warnOnce(line: string, warn: (line: string) => void): void {
 }
 
 function disabledBySwitch(): string | null {
-  const globals = globalThis as { process?: { env?: Record<string, string | undefined> } } & Record<
-    string,
-    unknown
-  >;
-  const fromEnv = globals.process?.env?.GPT2JS_WEBASM_CODEGEN;
-  if (fromEnv !== undefined && /^(0|false|off|no)$/i.test(fromEnv.trim())) {
-    return `disabled by GPT2JS_WEBASM_CODEGEN=${fromEnv}`;
-  }
-  const flag = globals.GPT2JS_WEBASM_CODEGEN;
-  if (flag === 0 || flag === false || flag === '0') {
-    return `disabled by globalThis.GPT2JS_WEBASM_CODEGEN = ${String(flag)}`;
-  }
-  return null;
+  const by = switchedOffBy('GPT2JS_WEBASM_CODEGEN');
+  return by ? `disabled by ${by}` : null;
 }
 
 function resolveModule(gpujs: unknown): Partial<GpujsModule> {

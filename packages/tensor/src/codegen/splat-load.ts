@@ -14,9 +14,9 @@ import type { AnyMethod, AstNode, WasmFunctionNode } from './gpujs-internals.js'
 import { inductionRead } from './induction-pointers.js';
 import { memory } from './raw-bytes.js';
 import { type RegionRead, regionRead } from './region-read.js';
+import { isFloatType } from './switches.js';
 
 const V128_LOAD32_SPLAT = [0xfd, 0x09];
-const FLOAT_TYPES = new Set(['Number', 'Float']);
 
 type Node = WasmFunctionNode & {
   pushState(state: string): void;
@@ -69,7 +69,7 @@ export function makeSplatLoad(original: AnyMethod): AnyMethod {
     }
     const left = ast.left as AstNode;
     const right = ast.right as AstNode;
-    const floats = FLOAT_TYPES.has(node.getType(left) ?? '') && FLOAT_TYPES.has(node.getType(right) ?? '');
+    const floats = isFloatType(node.getType(left)) && isFloatType(node.getType(right));
     const reads = floats ? [uniformRead(node, left), uniformRead(node, right)] : [null, null];
     if (!reads[0] && !reads[1]) return original.call(this, ast);
     // stock's order and state for a float product: left, right, each as f32x4
