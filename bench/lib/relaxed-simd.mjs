@@ -3,14 +3,9 @@
 // does not validate relaxed SIMD by default, Node 20, the child gets --experimental-wasm-relaxed-simd).
 // Other backends compile no WebAssembly kernels and get one spec without a variant.
 
-const FLAG = '--experimental-wasm-relaxed-simd';
+import { hasRelaxedSimd } from '@gpt2js/tensor';
 
-/** (func (param v128 v128 v128) (result v128) local.get 0 local.get 1 local.get 2 f32x4.relaxed_madd) */
-const PROBE = new Uint8Array([
-  0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x01, 0x60, 0x03, 0x7b, 0x7b, 0x7b, 0x01, 0x7b,
-  0x03, 0x02, 0x01, 0x00, 0x0a, 0x0d, 0x01, 0x0b, 0x00, 0x20, 0x00, 0x20, 0x01, 0x20, 0x02, 0xfd, 0x85, 0x02,
-  0x0b,
-]);
+const FLAG = '--experimental-wasm-relaxed-simd';
 
 /**
  * Whether a child started as `node script` validates relaxed SIMD without the flag, decided when this
@@ -18,7 +13,7 @@ const PROBE = new Uint8Array([
  * own command line does not count: children do not inherit execArgv (and Node refuses the flag in
  * NODE_OPTIONS).
  */
-const BY_DEFAULT = !process.execArgv.some((a) => a.startsWith(FLAG)) && WebAssembly.validate(PROBE);
+const BY_DEFAULT = !process.execArgv.some((a) => a.startsWith(FLAG)) && hasRelaxedSimd();
 
 export function relaxedSimdByDefault() {
   return BY_DEFAULT;

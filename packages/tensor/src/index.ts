@@ -9,6 +9,7 @@ export {
   benchmarkWebasmMatvec,
   enableRelaxedSimd,
   fusedMultiplyAddEnabled,
+  hasRelaxedSimd,
   installWebasmCodegen,
   isWebasmCodegenInstalled,
   KNOWN_GPUJS_VERSION,

@@ -13,7 +13,7 @@ import {
   uninstallWebasmCodegen,
 } from '../../src/codegen/index.js';
 import { kPairs, matvecSource } from '../../src/ops/linear-webasm.js';
-import { constantMatvec, halfValues, seededHalfBits, seededInt8 } from './compact-helpers.js';
+import { constantMatvec, halfValues, input, seededHalfBits, seededInt8 } from './compact-helpers.js';
 import { bitsEqual, runPair, seeded } from './harness.js';
 import { simdKernelCounts } from './wasm-walk.js';
 
@@ -194,8 +194,6 @@ describe('fused multiply-adds (relaxed SIMD)', () => {
     const K2 = kPairs(K);
     const w = seededInt8(32 * K2 * G, 11);
     const x = Int16Array.from(seeded(2 * K2, 12), (v) => Math.round(v * 30000));
-    const input = (values: ArrayLike<number>, dims: [number, number] | [number, number, number]) =>
-      new gpujs.Input(values as unknown as number[], dims);
     const pair = runPair(
       (gpu) =>
         gpu.createKernel(
