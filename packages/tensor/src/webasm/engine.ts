@@ -94,6 +94,11 @@ export class WasmArenaEngine implements Engine {
     return this.#pool?.size ?? 1;
   }
 
+  /** Chunks of kernel calls the worker threads have run so far (0 without workers). */
+  get workerChunks(): number {
+    return this.#pool?.workerChunks ?? 0;
+  }
+
   upload(data: Float32Array, rows: number, cols: number): Buffer {
     const copy = this.#host.take(data.length);
     copy.set(data);

@@ -1,25 +1,26 @@
 // Synchronous worker threads for the webasm engine: a kernel call's cells are cut into chunks that the
-// main thread and the workers take from a shared counter until none is left, over the same shared
-// memory, and the call returns when every taken chunk is done. No message crosses per call: the call
-// goes through a shared control block (worker-source.ts), so it costs a few microseconds instead of a
-// postMessage round trip, and every kernel of a decode step (not only the LM head) can use both cores.
-// Chunks balance the work: a worker that wakes late takes fewer of them.
-//
-// A worker that is busy with messages (a new module to instantiate) or not ready for a module simply
-// gets no call: the main thread takes every chunk, so a call never waits for a worker to start.
+// main thread and the workers claim (chunk-claim.ts) until none is left, over the same shared memory, and
+// the call returns when every chunk is done. No message crosses per call: the call goes through a shared
+// control block (worker-source.ts), so it costs a few microseconds instead of a postMessage round trip,
+// and every kernel of a decode step (not only the LM head) can use both cores.
+// Chunks balance the work: a worker that wakes late takes fewer of them, and one that has not woken by the
+// time the last chunk is claimed takes none and is not waited for (the main thread waits only for chunks
+// in flight). A worker busy with messages (a new module to instantiate) likewise takes no chunk.
 
+import { claimChunk, EPOCH_MASK, MAX_CHUNKS, openWord } from './chunk-claim.js';
 import {
-  BUSY,
   CELLS,
   CHUNK,
   CONTROL_STRIDE,
-  IDLE,
+  DONE,
+  EPOCH,
+  MAIN_WAITING,
   NEXT_CHUNK,
   POSTED,
   PROGRAM,
-  READY,
+  RAN,
   SIMD,
-  STATE,
+  SLEEPING,
   WORKER_SOURCE,
 } from './worker-source.js';
 
@@ -77,8 +78,8 @@ export class ThreadPool {
   readonly #block: boolean;
   /** Programs not yet sent, per worker. */
   readonly #unsent: ThreadProgram[][];
-  /** The state slots of the workers a call was handed to (reused: no allocation per call). */
-  readonly #assigned: Int32Array;
+  /** The epoch of the last call. */
+  #epoch = 0;
   #disposed = false;
 
   private constructor(workers: WorkerHandle[], control: Int32Array) {
@@ -87,7 +88,6 @@ export class ThreadPool {
     this.size = workers.length + 1;
     this.#block = canBlock();
     this.#unsent = workers.map(() => []);
-    this.#assigned = new Int32Array(workers.length);
   }
 
   /**
@@ -136,28 +136,33 @@ export class ThreadPool {
   run(program: ThreadProgram, cells: number, simd: boolean, run: (start: number, end: number) => void): void {
     this.#flush();
     const control = this.#control;
-    let chunk = Math.ceil(cells / (this.size * CHUNKS_PER_THREAD));
+    let chunk = Math.max(Math.ceil(cells / (this.size * CHUNKS_PER_THREAD)), Math.ceil(cells / MAX_CHUNKS));
     if (simd) chunk = Math.ceil(chunk / 4) * 4;
-    Atomics.store(control, NEXT_CHUNK, 0);
-    const assigned = this.#assigned;
-    let count = 0;
-    for (let w = 0; w < this.#workers.length; w++) {
-      const at = (w + 1) * CONTROL_STRIDE;
-      if (Atomics.load(control, at + READY) < program.id) continue;
-      control[at + PROGRAM] = program.id;
-      control[at + CHUNK] = chunk;
-      control[at + CELLS] = cells;
-      control[at + SIMD] = simd ? 1 : 0;
-      if (Atomics.compareExchange(control, at + STATE, IDLE, BUSY) !== IDLE) continue;
-      Atomics.notify(control, at + STATE);
-      assigned[count++] = at + STATE;
-    }
+    const chunks = Math.ceil(cells / chunk);
+    const epoch = (this.#epoch = (this.#epoch + 1) & EPOCH_MASK);
+    Atomics.store(control, PROGRAM, program.id);
+    Atomics.store(control, CHUNK, chunk);
+    Atomics.store(control, CELLS, cells);
+    Atomics.store(control, SIMD, simd ? 1 : 0);
+    Atomics.store(control, DONE, 0);
+    Atomics.store(control, NEXT_CHUNK, openWord(epoch));
+    Atomics.store(control, EPOCH, epoch);
+    if (Atomics.load(control, SLEEPING) > 0) Atomics.notify(control, EPOCH);
+    let mine = 0;
     for (;;) {
-      const start = Atomics.add(control, NEXT_CHUNK, 1) * chunk;
-      if (start >= cells) break;
-      run(start, Math.min(start + chunk, cells));
+      const k = claimChunk(control, NEXT_CHUNK, epoch, chunks);
+      if (k < 0) break;
+      run(k * chunk, Math.min((k + 1) * chunk, cells));
+      mine++;
     }
-    for (let i = 0; i < count; i++) this.#await(assigned[i]);
+    if (Atomics.add(control, DONE, mine) + mine < chunks) this.#awaitChunks(chunks);
+  }
+
+  /** Chunks the workers have run since the pool was created. */
+  get workerChunks(): number {
+    let sum = 0;
+    for (let w = 0; w < this.#workers.length; w++) sum += Atomics.load(this.#control, (w + 1) * CONTROL_STRIDE + RAN);
+    return sum;
   }
 
   dispose(): void {
@@ -169,12 +174,17 @@ export class ThreadPool {
     });
   }
 
-  #await(index: number): void {
+  /** Waits for the chunks other threads claimed and are still running. */
+  #awaitChunks(chunks: number): void {
     const control = this.#control;
     let spins = 0;
-    while (Atomics.load(control, index) === BUSY) {
+    for (;;) {
+      const done = Atomics.load(control, DONE);
+      if (done >= chunks) return;
       if (this.#block && ++spins > 2000) {
-        Atomics.wait(control, index, BUSY, 1);
+        Atomics.store(control, MAIN_WAITING, 1);
+        Atomics.wait(control, DONE, done, 1);
+        Atomics.store(control, MAIN_WAITING, 0);
         spins = 0;
       }
     }
@@ -197,6 +207,6 @@ export class ThreadPool {
     const at = (w + 1) * CONTROL_STRIDE;
     Atomics.add(this.#control, at + POSTED, 1);
     this.#workers[w].postMessage(message);
-    Atomics.notify(this.#control, at + STATE);
+    Atomics.notify(this.#control, EPOCH);
   }
 }

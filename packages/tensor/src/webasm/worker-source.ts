@@ -2,37 +2,43 @@
 // `eval: true`, or from a Blob URL in browsers, so it captures nothing from this module).
 //
 // A worker instantiates each kernel module over the engine's shared memories once (a `setup` message),
-// then serves kernel calls without any message: it waits on its state word in the control block, then
-// takes chunks of the call's cells from a shared counter (the main thread takes them too, so a worker
-// that starts late simply takes fewer), runs `run_simd` (or `run`) of the module the main thread named
-// on each, and flips its state back.
+// then serves kernel calls without any message: it waits for the call epoch in the control block to
+// change, reads the call's parameters, and claims chunks of its cells (chunk-claim.ts) alongside the main
+// thread until none is left, running `run_simd` (or `run`) of the module the main thread named on each
+// and counting every finished chunk. Nobody waits for a worker that claimed nothing: one that wakes late,
+// or lacks the call's module, simply takes no chunk.
 // Messages are only read between calls: the main thread counts what it posted, and the worker leaves
 // its wait loop (returning to its event loop) whenever that count is ahead of what it handled.
 //
-// Control block (Int32Array over a SharedArrayBuffer): word 0 is the chunk counter of the current call;
-// then per worker w at (w + 1)·STRIDE:
-//   +0 state    0 OUT (handling messages), 1 IDLE (waiting for a call), 2 BUSY (a call is assigned)
-//   +1 program  +2 chunk (cells per chunk)  +3 cells  +4 simd (1: run_simd, 0: run)
-//   +5 posted (messages sent)  +6 ready (highest program id instantiated)
-export const CONTROL_STRIDE = 8;
+// Control block (Int32Array over a SharedArrayBuffer), the call's words first:
+//   +0 next (epoch << 16 | next chunk, chunk-claim.ts)  +1 epoch (published last)  +2 done (chunks finished)
+//   +3 program  +4 chunk (cells per chunk)  +5 cells  +6 simd (1: run_simd, 0: run)  +7 main waiting on done
+//   +8 sleeping workers
+// then per worker w at (w + 1)·STRIDE: +0 posted (messages sent)  +1 chunks this worker has run.
+import { claimChunk } from './chunk-claim.js';
+
+export const CONTROL_STRIDE = 16;
 export const NEXT_CHUNK = 0;
-export const STATE = 0;
-export const PROGRAM = 1;
-export const CHUNK = 2;
-export const CELLS = 3;
-export const SIMD = 4;
-export const POSTED = 5;
-export const READY = 6;
-export const OUT = 0;
-export const IDLE = 1;
-export const BUSY = 2;
+export const EPOCH = 1;
+export const DONE = 2;
+export const PROGRAM = 3;
+export const CHUNK = 4;
+export const CELLS = 5;
+export const SIMD = 6;
+export const MAIN_WAITING = 7;
+export const SLEEPING = 8;
+export const POSTED = 0;
+export const RAN = 1;
 
 export const WORKER_SOURCE = `
 var control = null;
 var base = 0;
 var handled = 0;
+var seen = 0;
 var programs = new Map();
 var SPINS = 200000;
+
+${claimChunk.toString()}
 
 function instantiate(entry) {
   var env = { memory: entry.memory };
@@ -42,33 +48,36 @@ function instantiate(entry) {
 }
 
 function serve() {
-  Atomics.store(control, base + ${STATE}, ${IDLE});
   for (;;) {
     var spins = 0;
+    var epoch;
     for (;;) {
-      var state = Atomics.load(control, base + ${STATE});
-      if (state === ${BUSY}) break;
-      if (Atomics.load(control, base + ${POSTED}) !== handled) {
-        // a message is waiting: leave only if no call got assigned meanwhile
-        if (Atomics.compareExchange(control, base + ${STATE}, ${IDLE}, ${OUT}) === ${IDLE}) return;
-        continue;
-      }
+      epoch = Atomics.load(control, ${EPOCH});
+      if (epoch !== seen) break;
+      if (Atomics.load(control, base + ${POSTED}) !== handled) return;
       if (++spins > SPINS) {
-        Atomics.wait(control, base + ${STATE}, ${IDLE});
+        Atomics.add(control, ${SLEEPING}, 1);
+        Atomics.wait(control, ${EPOCH}, seen);
+        Atomics.sub(control, ${SLEEPING}, 1);
         spins = 0;
       }
     }
-    var program = programs.get(control[base + ${PROGRAM}]);
-    var chunk = control[base + ${CHUNK}];
-    var cells = control[base + ${CELLS}];
-    var run = control[base + ${SIMD}] === 1 ? program.runSimd : program.run;
+    seen = epoch;
+    // read after the epoch: the call's own values whenever a claim below succeeds (chunk-claim.ts)
+    var program = programs.get(Atomics.load(control, ${PROGRAM}));
+    if (!program) continue;
+    var chunk = Atomics.load(control, ${CHUNK});
+    var cells = Atomics.load(control, ${CELLS});
+    var chunks = Math.ceil(cells / chunk);
+    var run = Atomics.load(control, ${SIMD}) === 1 ? program.runSimd : program.run;
     for (;;) {
-      var start = Atomics.add(control, ${NEXT_CHUNK}, 1) * chunk;
-      if (start >= cells) break;
-      run(start, Math.min(start + chunk, cells), 0);
+      var k = claimChunk(control, ${NEXT_CHUNK}, epoch, chunks);
+      if (k < 0) break;
+      run(k * chunk, Math.min((k + 1) * chunk, cells), 0);
+      Atomics.add(control, base + ${RAN}, 1);
+      Atomics.add(control, ${DONE}, 1);
+      if (Atomics.load(control, ${MAIN_WAITING}) === 1) Atomics.notify(control, ${DONE});
     }
-    Atomics.store(control, base + ${STATE}, ${IDLE});
-    Atomics.notify(control, base + ${STATE});
   }
 }
 
@@ -77,13 +86,9 @@ function handle(message) {
   if (message.type === 'init') {
     control = new Int32Array(message.control);
     base = (message.index + 1) * ${CONTROL_STRIDE};
+    seen = Atomics.load(control, ${EPOCH});
   } else if (message.type === 'setup') {
-    var top = Atomics.load(control, base + ${READY});
-    for (var i = 0; i < message.programs.length; i++) {
-      instantiate(message.programs[i]);
-      if (message.programs[i].id > top) top = message.programs[i].id;
-    }
-    Atomics.store(control, base + ${READY}, top);
+    for (var i = 0; i < message.programs.length; i++) instantiate(message.programs[i]);
   } else if (message.type === 'release') {
     for (var j = 0; j < message.ids.length; j++) programs.delete(message.ids[j]);
   } else if (message.type === 'exit') {

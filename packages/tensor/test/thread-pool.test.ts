@@ -1,0 +1,87 @@
+// The webasm thread pool: how threads claim the chunks of a call (chunk-claim.ts), and that many calls in
+// a row, of different kernels and sizes, give the bits of one thread while the worker really takes part.
+// A claim carries the call's epoch, so a worker that wakes after its call ended cannot run a chunk of the
+// next call; the main thread waits only for chunks in flight, never for a worker that took none.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Backend, Weight, WeightDType } from '../src/index.js';
+import { createBackend, linear } from '../src/index.js';
+import { randomArray, seededRandom } from '../src/testing/compare.js';
+import { claimChunk, EPOCH_MASK, openWord } from '../src/webasm/chunk-claim.js';
+import type { WasmArenaEngine } from '../src/webasm/engine.js';
+
+describe('claimChunk', () => {
+  it('hands out each chunk of the open call once, in order, then −1', () => {
+    const control = new Int32Array(new SharedArrayBuffer(8));
+    control[1] = openWord(5);
+    expect([0, 1, 2, 3].map(() => claimChunk(control, 1, 5, 3))).toEqual([0, 1, 2, -1]);
+    expect(control[1]).toBe(openWord(5) + 3);
+  });
+
+  it('refuses a claim for any other epoch and leaves the word alone', () => {
+    const control = new Int32Array(new SharedArrayBuffer(4));
+    control[0] = openWord(8);
+    expect(claimChunk(control, 0, 7, 16)).toBe(-1);
+    expect(claimChunk(control, 0, 9, 16)).toBe(-1);
+    expect(control[0]).toBe(openWord(8));
+    expect(claimChunk(control, 0, 8, 16)).toBe(0);
+  });
+
+  it('keeps the word a positive int32 for every epoch, including the wrap to 0', () => {
+    const control = new Int32Array(new SharedArrayBuffer(4));
+    for (const epoch of [0, 1, EPOCH_MASK]) {
+      control[0] = openWord(epoch);
+      expect(control[0]).toBeGreaterThanOrEqual(0);
+      expect(claimChunk(control, 0, epoch, 0xffff)).toBe(0);
+      expect(control[0] >>> 16).toBe(epoch);
+    }
+    expect(openWord(EPOCH_MASK + 1)).toBe(openWord(0));
+  });
+});
+
+describe('webasm thread pool', () => {
+  let threaded: Backend;
+  let single: Backend;
+  const engineOf = (b: Backend) => (b as unknown as { engine: WasmArenaEngine }).engine;
+  beforeAll(async () => {
+    threaded = await createBackend({ backend: 'webasm', threads: 2 });
+    single = await createBackend({ backend: 'webasm', threads: 1 });
+  });
+  afterAll(() => {
+    threaded?.dispose();
+    single?.dispose();
+  });
+
+  it('gives one thread’s bits over 300 calls of alternating kernels, with the worker taking chunks', async () => {
+    expect(engineOf(threaded).threads).toBe(2);
+    const K = 96;
+    const rnd = seededRandom(11);
+    const shapes: { N: number; dtype: WeightDType }[] = [
+      { N: 4096, dtype: 'f32' },
+      { N: 272, dtype: 'int8' },
+      { N: 1040, dtype: 'f16' },
+    ];
+    const pairs: [Weight, Weight][] = shapes.map(({ N, dtype }) => {
+      const w = randomArray(rnd, K * N, 0.1);
+      return [threaded.weight(w, [K, N], { dtype }), single.weight(w, [K, N], { dtype })];
+    });
+    const before = engineOf(threaded).workerChunks;
+    const xs = Array.from({ length: 300 }, () => randomArray(rnd, K));
+    // back to back, so that the worker is often still finishing (or not yet back from) the previous call
+    const results = (be: Backend, side: 0 | 1) =>
+      be.scope(async () => {
+        const ys = xs.map((x, call) => linear(be.tensor(x, [1, K]), pairs[call % pairs.length][side]));
+        return Promise.all(ys.map((y) => y.toArray()));
+      });
+    const got = await results(threaded, 0);
+    const want = await results(single, 1);
+    for (let call = 0; call < xs.length; call++) {
+      expect(Array.from(got[call]), `call ${call}`).toEqual(Array.from(want[call]));
+    }
+    expect(engineOf(threaded).workerChunks).toBeGreaterThan(before);
+    for (const [a, b] of pairs) {
+      a.dispose();
+      b.dispose();
+    }
+  });
+});
