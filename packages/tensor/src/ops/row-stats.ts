@@ -24,32 +24,41 @@ export const rowStatsPartialSpec: KernelSpec<StatsKind> = {
   body(c, kind, dims) {
     const C = dims.inputs[0].cols;
     const seg = Math.min(C, SEGMENT);
+    // A row of one segment (C ≤ SEGMENT) is read whole, at integer indices with no per-column bound test:
+    // the same sums in the same order, and reads the webasm code generation turns into pointer loads.
+    const whole = C <= SEGMENT;
+    const read = whole ? c.at('x', 'r', 't') : c.at('x', 'r', 'start + t');
+    const each = (first: number, body: string) =>
+      whole
+        ? `for (let t = ${first}; t < ${C}; t++) { ${body} }`
+        : `for (let t = ${first}; t < ${seg}; t++) { if (t < n) { ${body} } }`;
     const head = [
       `const r = ${c.row};`,
       `const s = Math.floor((${c.col} + 0.5) / 2.0);`,
       `const which = ${c.col} - s * 2;`,
-      `const start = s * ${seg};`,
-      `const n = Math.min(${seg}.0, ${C}.0 - start);`,
+      ...(whole
+        ? [`const n = ${C}.0;`]
+        : [`const start = s * ${seg};`, `const n = Math.min(${seg}.0, ${C}.0 - start);`]),
     ];
     if (kind === 'softmax') {
       return [
         ...head,
-        `let m = ${c.at('x', 'r', 'start')};`,
-        `for (let t = 1; t < ${seg}; t++) { if (t < n) { m = Math.max(m, ${c.at('x', 'r', 'start + t')}); } }`,
+        `let m = ${whole ? c.at('x', 'r', '0') : c.at('x', 'r', 'start')};`,
+        each(1, `m = Math.max(m, ${read});`),
         'if (which == 0) { return m; }',
         'let z = 0.0;',
-        `for (let t = 0; t < ${seg}; t++) { if (t < n) { z += Math.exp(${c.at('x', 'r', 'start + t')} - m); } }`,
+        each(0, `z += Math.exp(${read} - m);`),
         'return z;',
       ].join('\n');
     }
     return [
       ...head,
       'let mean = 0.0;',
-      `for (let t = 0; t < ${seg}; t++) { if (t < n) { mean += ${c.at('x', 'r', 'start + t')}; } }`,
+      each(0, `mean += ${read};`),
       'mean = mean / n;',
       'if (which == 0) { return mean; }',
       'let m2 = 0.0;',
-      `for (let t = 0; t < ${seg}; t++) { if (t < n) { const d = ${c.at('x', 'r', 'start + t')} - mean; m2 += d * d; } }`,
+      each(0, `const d = ${read} - mean; m2 += d * d;`),
       'return m2;',
     ].join('\n');
   },
