@@ -9,7 +9,8 @@
 //   scores  S: S(i, h, j) = scale · q·k_j for j ≤ L0 + t, keyMask 0 → −1e30, else −1e30
 //   max     M [QB, nH]:   max over j of S
 //   exp     P: exp(S − M) for j ≤ L0 + t, else 0 (exp-vector.ts: arithmetic, no call per lane)
-//   output  O [QB, C]:    Σ_j P·v_j / Σ_j P, heads concatenated (natural [B·T, C] order)
+//   output  O [QB, C]:    Σ_j P·v_j / Σ_j P; a cell returns four d (hd/4 apart), `outputRow` puts them in
+//                         natural [B·T, C] order, heads concatenated
 //
 // S and P are laid out [L/4][QB][nH][4]: cell (lane x, head y, z = jq·QB + i) holds position j = 4·jq + x.
 // A SIMD quad is four consecutive positions (K4 makes them one vector load per d), and positions are the
@@ -145,23 +146,70 @@ export function expSource(p: WebasmAttentionShape): string {
   ].join('\n');
 }
 
-/** O: output [hd, nH, QB]; arguments e [4, nH, QB·L/4], v [hd, layers·B·nH·L]. */
+/**
+ * Head-dimension values per output cell: four (a cell returns Array(4), d = x + c·hd/4 for c = 0 … 3) when hd
+ * is a multiple of 4, else one. Four independent sums per cell instead of one chain keep the multiply-adds
+ * from waiting on each other, and share the cell's reads of P; each value still sums positions in order.
+ */
+export function outputComponents(p: WebasmAttentionShape): 1 | 4 {
+  return p.hd % 4 === 0 ? 4 : 1;
+}
+
+/**
+ * O: output [hd / n, nH, QB] of n = outputComponents values per cell; arguments e [4, nH, QB·L/4], v [hd,
+ * layers·B·nH·L]. Read it with `outputRow`.
+ */
 export function outputSource(p: WebasmAttentionShape): string {
+  const n = outputComponents(p);
+  const X = p.hd / n;
+  const acc = Array.from({ length: n }, (_, c) => `acc${c}`);
+  // the lane index must be this.thread.x itself (plus a literal) for the vector load
+  const column = (c: number) => (c === 0 ? 'this.thread.x' : `this.thread.x + ${c * X}`);
   return [
     'function (e, v, layer, L0, T, r0) {',
     'const h = this.thread.y;',
     ...rowOf(p, 'this.thread.z'),
     `const lim = Math.min(L0 + t, ${p.L - 1});`,
     `const vb = ((lyr * ${p.B} + b) * ${p.nH} + h) * ${p.L};`,
-    'let acc = 0.0;',
+    ...acc.map((a) => `let ${a} = 0.0;`),
     'let sum = 0.0;',
     ...quads(p, 'e', (at) => [
       ...[0, 1, 2, 3].map((lane) => `const p${lane} = ${at(lane)};`),
       'sum += (p0 + p1) + (p2 + p3);',
-      // the lane index must be this.thread.x itself for the vector load
-      ...[0, 1, 2, 3].map((lane) => `acc += p${lane} * v[vb + jq * 4 + ${lane}][this.thread.x];`),
+      ...acc.flatMap((a, c) =>
+        [0, 1, 2, 3].map((lane) => `${a} += p${lane} * v[vb + jq * 4 + ${lane}][${column(c)}];`),
+      ),
     ]),
-    'return acc / sum;',
+    n === 1 ? 'return acc0 / sum;' : `return [${acc.map((a) => `${a} / sum`).join(', ')}];`,
     '}',
   ].join('\n');
+}
+
+/**
+ * Copies rows [0, rows) of the output kernel's result (cell (x, h, i), component c holds d = x + c·hd/n) into
+ * `out` at `at` in natural [row, C] order, heads concatenated.
+ */
+export function outputRow(
+  p: WebasmAttentionShape,
+  result: Float32Array,
+  rows: number,
+  out: Float32Array,
+  at: number,
+): void {
+  const n = outputComponents(p);
+  const C = p.nH * p.hd;
+  if (n === 1) {
+    out.set(result.subarray(0, rows * C), at);
+    return;
+  }
+  const X = p.hd / n;
+  let from = 0;
+  for (let i = 0; i < rows; i++) {
+    for (let h = 0; h < p.nH; h++) {
+      const to = at + i * C + h * p.hd;
+      for (let x = 0; x < X; x++) {
+        for (let c = 0; c < n; c++) out[to + x + c * X] = result[from++];
+      }
+    }
+  }
 }

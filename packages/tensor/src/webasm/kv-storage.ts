@@ -18,6 +18,8 @@ import {
   expSource,
   limitCells,
   maxSource,
+  outputComponents,
+  outputRow,
   outputSource,
   scoresSource,
   type WebasmAttentionShape,
@@ -154,7 +156,7 @@ export class ArenaKVStorage implements KVStorage {
       host.callProgram(p.max, [null], [layer, L0, T, r0]);
       host.callProgram(p.exp, [null, null], [layer, L0, T, r0], cells);
       host.callProgram(p.output, [null, null], [layer, L0, T, r0]);
-      out.set(p.output.output().subarray(0, rows * C), r0 * C);
+      outputRow(p.shape, p.output.output(), rows, out, r0 * C);
       if (probs) this.#probs(p.exp.output(), probs, r0, rows, T, L0, QB);
     }
     host.buffers.give(block);
@@ -272,7 +274,7 @@ export class ArenaKVStorage implements KVStorage {
     }));
     const output = host.program(`attention_output|${key}`, () => ({
       source: outputSource(s),
-      settings: settings([hd, nH, QB], attentionArgumentTypes(2, 4, 0)),
+      settings: settings([hd / outputComponents(s), nH, QB], attentionArgumentTypes(2, 4, 0)),
       args: [
         new Input(view(exp.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]),
         new Input(view(this.#v, rows * L * hd), [hd, rows * L]),
