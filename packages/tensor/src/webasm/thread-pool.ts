@@ -161,7 +161,8 @@ export class ThreadPool {
   /** Chunks the workers have run since the pool was created. */
   get workerChunks(): number {
     let sum = 0;
-    for (let w = 0; w < this.#workers.length; w++) sum += Atomics.load(this.#control, (w + 1) * CONTROL_STRIDE + RAN);
+    for (let w = 0; w < this.#workers.length; w++)
+      sum += Atomics.load(this.#control, (w + 1) * CONTROL_STRIDE + RAN);
     return sum;
   }
 
