@@ -147,10 +147,7 @@ export async function openModelFile(
   if (fetched.meta.commit) headers['x-repo-commit'] = fetched.meta.commit;
   if (fetched.meta.etag) headers.etag = `"${fetched.meta.etag}"`;
   await store?.put(url, new Response(blob, { headers }));
-  // read the stored copy: Chromium can refuse later reads of a large fetched blob once it was put in Cache
-  // Storage (NotReadableError from slice().arrayBuffer(); seen with GPT-2 124M's 498 MB weights)
-  const stored = await store?.match(url);
-  return blobModelFile(file, stored ? await stored.blob() : blob);
+  return blobModelFile(file, blob);
 }
 
 /** Like {@link openModelFile}, but `undefined` when the file does not exist (a clean 404 for the file). */
