@@ -41,6 +41,26 @@ export function parseJson<T>(name: string, text: string): T {
   }
 }
 
+/** Attempts of one Blob read that fails with NotReadableError, and the wait before the n-th retry. */
+const BLOB_READ_ATTEMPTS = 6;
+const blobRetryDelayMs = (attempt: number) => 50 * 2 ** attempt;
+
+/**
+ * Reads a slice of a Blob. Chromium (seen in headless Chromium 156 with GPT-2 124M's 498 MB weights, read in
+ * 4 MB blocks) now and then rejects such a read with a transient NotReadableError; the same read succeeds
+ * when repeated, so it is retried five times (waits of 0.1–1.6 s, ≈ 3 s in all) before the error is passed on.
+ */
+async function readBlobSlice(blob: Blob, offset: number, length: number): Promise<Uint8Array> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+    } catch (error) {
+      if ((error as Error)?.name !== 'NotReadableError' || attempt >= BLOB_READ_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, blobRetryDelayMs(attempt)));
+    }
+  }
+}
+
 /** A ModelFile over a Blob: `read` slices without copying the rest. */
 export function blobModelFile(name: string, blob: Blob): ModelFile {
   const size = blob.size;
@@ -50,7 +70,7 @@ export function blobModelFile(name: string, blob: Blob): ModelFile {
     size,
     async read(offset, length) {
       checkRange(name, size, offset, length);
-      return new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
+      return readBlobSlice(blob, offset, length);
     },
     bytes,
     async text() {
