@@ -3,12 +3,14 @@
 // A claim carries the call's epoch, so a worker that wakes after its call ended cannot run a chunk of the
 // next call; the main thread waits only for chunks in flight, never for a worker that took none.
 
+import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Backend, Weight, WeightDType } from '../src/index.js';
 import { createBackend, linear } from '../src/index.js';
 import { randomArray, seededRandom } from '../src/testing/compare.js';
 import { claimChunk, EPOCH_MASK, openWord } from '../src/webasm/chunk-claim.js';
 import type { WasmArenaEngine } from '../src/webasm/engine.js';
+import { workerSource } from '../src/webasm/worker-source.js';
 
 describe('claimChunk', () => {
   it('hands out each chunk of the open call once, in order, then −1', () => {
@@ -36,6 +38,20 @@ describe('claimChunk', () => {
       expect(control[0] >>> 16).toBe(epoch);
     }
     expect(openWord(EPOCH_MASK + 1)).toBe(openWord(0));
+  });
+});
+
+describe('worker source', () => {
+  it('binds claimChunk whatever name a bundler gave the function', () => {
+    // a minified page build renames claimChunk (the worker then died on a ReferenceError and every call ran
+    // on the main thread alone); the worker must call the embedded text under its own name
+    const renamed = new Function(
+      'return function q7(control, at, epoch, chunks) { return epoch * 10 + chunks; }',
+    )();
+    const context: Record<string, unknown> = { require: () => ({ parentPort: { on() {} } }) };
+    runInNewContext(workerSource(renamed), context);
+    expect(typeof context.claimChunk).toBe('function');
+    expect((context.claimChunk as (...a: unknown[]) => number)(null, 0, 4, 2)).toBe(42);
   });
 });
 

@@ -30,7 +30,13 @@ export const SLEEPING = 8;
 export const POSTED = 0;
 export const RAN = 1;
 
-export const WORKER_SOURCE = `
+/**
+ * The worker's source around `claim` (chunk-claim.ts's claimChunk). Its text is embedded as an expression
+ * bound to the name the worker calls, so a bundler that renames the function (minified page builds do)
+ * changes nothing.
+ */
+export function workerSource(claim: typeof claimChunk): string {
+  return `
 var control = null;
 var base = 0;
 var handled = 0;
@@ -38,7 +44,7 @@ var seen = 0;
 var programs = new Map();
 var SPINS = 200000;
 
-${claimChunk.toString()}
+var claimChunk = (${claim.toString()});
 
 function instantiate(entry) {
   var env = { memory: entry.memory };
@@ -105,3 +111,6 @@ if (typeof self !== 'undefined' && typeof postMessage === 'function') {
   require('worker_threads').parentPort.on('message', handle);
 }
 `;
+}
+
+export const WORKER_SOURCE = workerSource(claimChunk);
