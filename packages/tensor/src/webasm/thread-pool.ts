@@ -13,7 +13,6 @@ import {
   CHUNK,
   CONTROL_STRIDE,
   DONE,
-  EPOCH,
   MAIN_WAITING,
   NEXT_CHUNK,
   POSTED,
@@ -145,9 +144,9 @@ export class ThreadPool {
     Atomics.store(control, CELLS, cells);
     Atomics.store(control, SIMD, simd ? 1 : 0);
     Atomics.store(control, DONE, 0);
+    // the claim word last: a worker that sees the new epoch reads the words above as this call's
     Atomics.store(control, NEXT_CHUNK, openWord(epoch));
-    Atomics.store(control, EPOCH, epoch);
-    if (Atomics.load(control, SLEEPING) > 0) Atomics.notify(control, EPOCH);
+    if (Atomics.load(control, SLEEPING) > 0) Atomics.notify(control, NEXT_CHUNK);
     let mine = 0;
     for (;;) {
       const k = claimChunk(control, NEXT_CHUNK, epoch, chunks);
@@ -208,6 +207,6 @@ export class ThreadPool {
     const at = (w + 1) * CONTROL_STRIDE;
     Atomics.add(this.#control, at + POSTED, 1);
     this.#workers[w].postMessage(message);
-    Atomics.notify(this.#control, EPOCH);
+    Atomics.notify(this.#control, NEXT_CHUNK);
   }
 }

@@ -2,8 +2,8 @@
 // `eval: true`, or from a Blob URL in browsers, so it captures nothing from this module).
 //
 // A worker instantiates each kernel module over the engine's shared memories once (a `setup` message),
-// then serves kernel calls without any message: it waits for the call epoch in the control block to
-// change, reads the call's parameters, and claims chunks of its cells (chunk-claim.ts) alongside the main
+// then serves kernel calls without any message: it waits for the epoch in the control block's claim word
+// to change, reads the call's parameters, and claims chunks of its cells (chunk-claim.ts) alongside the main
 // thread until none is left, running `run_simd` (or `run`) of the module the main thread named on each
 // and counting every finished chunk. Nobody waits for a worker that claimed nothing: one that wakes late,
 // or lacks the call's module, simply takes no chunk.
@@ -11,22 +11,21 @@
 // its wait loop (returning to its event loop) whenever that count is ahead of what it handled.
 //
 // Control block (Int32Array over a SharedArrayBuffer), the call's words first:
-//   +0 next (epoch << 16 | next chunk, chunk-claim.ts)  +1 epoch (published last)  +2 done (chunks finished)
-//   +3 program  +4 chunk (cells per chunk)  +5 cells  +6 simd (1: run_simd, 0: run)  +7 main waiting on done
-//   +8 sleeping workers
+//   +0 next (epoch << 16 | next chunk, chunk-claim.ts; written last, after the call's other words)
+//   +1 done (chunks finished)  +2 program  +3 chunk (cells per chunk)  +4 cells  +5 simd (1: run_simd, 0: run)
+//   +6 main waiting on done  +7 sleeping workers
 // then per worker w at (w + 1)·STRIDE: +0 posted (messages sent)  +1 chunks this worker has run.
 import { claimChunk } from './chunk-claim.js';
 
 export const CONTROL_STRIDE = 16;
 export const NEXT_CHUNK = 0;
-export const EPOCH = 1;
-export const DONE = 2;
-export const PROGRAM = 3;
-export const CHUNK = 4;
-export const CELLS = 5;
-export const SIMD = 6;
-export const MAIN_WAITING = 7;
-export const SLEEPING = 8;
+export const DONE = 1;
+export const PROGRAM = 2;
+export const CHUNK = 3;
+export const CELLS = 4;
+export const SIMD = 5;
+export const MAIN_WAITING = 6;
+export const SLEEPING = 7;
 export const POSTED = 0;
 export const RAN = 1;
 
@@ -56,14 +55,16 @@ function instantiate(entry) {
 function serve() {
   for (;;) {
     var spins = 0;
+    var word;
     var epoch;
     for (;;) {
-      epoch = Atomics.load(control, ${EPOCH});
+      word = Atomics.load(control, ${NEXT_CHUNK});
+      epoch = word >>> 16;
       if (epoch !== seen) break;
       if (Atomics.load(control, base + ${POSTED}) !== handled) return;
       if (++spins > SPINS) {
         Atomics.add(control, ${SLEEPING}, 1);
-        Atomics.wait(control, ${EPOCH}, seen);
+        Atomics.wait(control, ${NEXT_CHUNK}, word);
         Atomics.sub(control, ${SLEEPING}, 1);
         spins = 0;
       }
@@ -92,7 +93,7 @@ function handle(message) {
   if (message.type === 'init') {
     control = new Int32Array(message.control);
     base = (message.index + 1) * ${CONTROL_STRIDE};
-    seen = Atomics.load(control, ${EPOCH});
+    seen = Atomics.load(control, ${NEXT_CHUNK}) >>> 16;
   } else if (message.type === 'setup') {
     for (var i = 0; i < message.programs.length; i++) instantiate(message.programs[i]);
   } else if (message.type === 'release') {
