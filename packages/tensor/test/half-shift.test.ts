@@ -108,7 +108,7 @@ describe('f16 weights in the arena', () => {
     const compile = WasmProgram.compile.bind(WasmProgram);
     const spy = vi.spyOn(WasmProgram, 'compile').mockImplementation((factory, arena, options) => {
       const constants = (options.settings as { constants?: Record<string, { value?: unknown }> }).constants;
-      const w = constants?.w?.value;
+      const w = constants?.w0?.value;
       if (w instanceof HalfArray) compiled.add(w instanceof RawHalfArray ? 'raw' : 'rebiasing');
       return compile(factory, arena, options);
     });

@@ -1,21 +1,27 @@
-// linear on webasm: GPU.js kernels over a weight packed 16 output features per group
-// (webasm/packed-weight.ts), one for decoding (one row) and one for prefill (four rows per call).
+// linear on webasm: GPU.js kernels over a weight packed 16 output features per group and split by k into
+// STREAMS arrays (webasm/packed-weight.ts), one kernel for decoding (one row) and one for prefill (four
+// rows per call).
 //
-//   decode:   x [K] · W (packed [G][K][16]) (+ bias) (→ gelu_new) → y [16G]      output [4, G], Array(4)
+//   decode:   x [K] · W (packed [G][K/4][16] × 4 streams) (+ bias) (→ gelu_new) → y [16G]   output [4, G], Array(4)
 //   prefill:  x [4·RB, K] · W                      → y [4 rows] per cell     output [4, 4, G·RB], Array(4)
 //
-// Decode: cell (lane x, group g) accumulates the four features n = 16g + 4x + c, c = 0 … 3, over k (two k
-// per iteration when K is even); per k it loads x[k] once and four vectors of weights (64 contiguous bytes
-// for f32). gpu.js stores component c
-// of cell (x, g) at 16g + 4x + c, so the output is y in natural order.
+// Streams: k = 4j + s lives in array ws (s = 0 … 3), so each iteration of a kernel's loop reads one block
+// from each of four arrays, four sequential streams through memory instead of one. Measured on the Xeon
+// (a hand-written mirror of the int8 loop over 124 MB, 2 threads): 14.5 GB/s from one stream, 19.1 from
+// two, 25.5 from four; the hardware prefetcher runs a bounded distance ahead of each stream, so more
+// streams keep more of memory's latency hidden. Every accumulator still sums k in order.
+// Decode: cell (lane x, group g) accumulates the four features n = 16g + 4x + c, c = 0 … 3, over k (four k
+// per iteration, one per stream); per k it loads x[k] once and four vectors of weights (64 contiguous bytes
+// for f32). gpu.js stores component c of cell (x, g) at 16g + 4x + c, so the output is y in natural order.
 // Prefill: cell (lane x, c, z = g·RB + rb) accumulates feature n = 16g + 4x + c for the four rows of row
 // block rb at once: each weight vector is loaded once and used four times, and the RB row blocks of a
 // group are consecutive cells, so the group's weights (16·K values) are read from memory once per call
 // and from cache RB − 1 more times. The output is [g][rb][c][x][row]; `scatterRows` puts it in place.
 // Bias and int8 scales are kernel constants in q order (packed-weight.ts), read as vectors like the weights.
-// int8: the weights are packed in k pairs ([G][K2][16][2]) and the activations arrive as int16 with a scale
-// per row (webasm/activation-quant.ts); each step sums four k as two pairs, which the codegen turns into
-// integer dot products (codegen/pair-dot.ts), then scales by the row's and the feature's scale.
+// int8: the weights are packed in k pairs (stream s holds pairs 4j + s: [G][K2/4][16][2]) and the
+// activations arrive as int16 with a scale per row (webasm/activation-quant.ts); each statement sums four
+// k as two pairs, which the codegen turns into integer dot products (codegen/pair-dot.ts), then the sum is
+// scaled by the row's and the feature's scale.
 // Both kernels sum over k in the same order, so a row gives the same bits in either.
 
 import { GELU_RATIONAL_SOURCE } from './gelu-new.js';
@@ -47,43 +53,42 @@ function epilogue(
 }
 
 /**
- * Decode kernel source: arguments x [K], bias [16, G] (q order), gelu (0 | 1); constants w [16, K, G],
- * scale? [16, G] (int8, q order).
+ * Decode kernel source: arguments x [kSlots(K)] (zero-padded), bias [16, G] (q order), gelu (0 | 1);
+ * constants w0 … w3 [16, kSlots(K)/4, G] (int8: [32, kPairs(K)/4, G]), scale? [16, G] (int8, q order).
  */
 export function matvecSource(p: PackedLinearShape): string {
   const s = ['s0', 's1', 's2', 's3'];
   const lane = (c: number) => (c === 0 ? 'this.thread.x' : `this.thread.x + ${4 * c}`);
   const at = (c: number) => `[this.thread.y][${lane(c)}]`;
   if (p.int8) {
-    // x: int16 [2, K2] (k pairs), xs: its scale; w [32, K2, G]: lane x's pair of feature q = 4c + x at
-    // 8c + 2x; each step sums k = 4i … 4i + 3 (pairs 2i and 2i + 1)
-    const term = (c: number, pair: string) =>
-      `x[${pair}][0] * this.constants.w[this.thread.y][${pair}][this.thread.x * 2 + ${8 * c}] + x[${pair}][1] * this.constants.w[this.thread.y][${pair}][this.thread.x * 2 + ${8 * c + 1}]`;
+    // x: int16 [2, K2] (k pairs), xs: its scale; stream u [32, K2/4, G]: lane x's pair of feature
+    // q = 4c + x at 8c + 2x; iteration j sums pairs 4j … 4j + 3 (k = 8j … 8j + 7), two per statement
+    const term = (c: number, u: number) => {
+      const w = `this.constants.${streamName(u)}[this.thread.y][j][this.thread.x * 2 + ${8 * c}`;
+      const pair = `j * ${STREAMS} + ${u}`;
+      return `x[${pair}][0] * ${w}] + x[${pair}][1] * ${w} + 1]`;
+    };
     return [
       'function (x, bias, gelu, xs) {',
       ...s.map((v) => `let ${v} = 0;`),
-      `for (let i = 0; i < ${kPairs(p.K) / 2}; i++) {`,
-      ...s.map((v, c) => `  ${v} += ${term(c, 'i * 2')} + ${term(c, 'i * 2 + 1')};`),
+      `for (let j = 0; j < ${kPairs(p.K) / STREAMS}; j++) {`,
+      ...s.map((v, c) => `  ${v} += ${term(c, 0)} + ${term(c, 1)};`),
+      ...s.map((v, c) => `  ${v} += ${term(c, 2)} + ${term(c, 3)};`),
       '}',
       ...epilogue(p, s, at, () => 'xs'),
       `return [${s.join(', ')}];`,
       '}',
     ].join('\n');
   }
-  // two k per iteration when K is even (half the loop overhead); each accumulator still sums k in order
-  const unroll = p.K % 2 === 0 ? 2 : 1;
-  const step = (u: number) => {
-    const k = u === 0 ? 'k' : `k + ${u}`;
-    return [
-      `  const xk${u} = x[${k}];`,
-      ...s.map((v, c) => `  ${v} += xk${u} * this.constants.w[this.thread.y][${k}][${lane(c)}];`),
-    ];
-  };
+  const step = (u: number) => [
+    `  const xk${u} = x[j * ${STREAMS} + ${u}];`,
+    ...s.map((v, c) => `  ${v} += xk${u} * this.constants.${streamName(u)}[this.thread.y][j][${lane(c)}];`),
+  ];
   return [
     'function (x, bias, gelu) {',
     ...s.map((v) => `let ${v} = 0;`),
-    `for (let k = 0; k < ${p.K}; k${unroll === 1 ? '++' : ` += ${unroll}`}) {`,
-    ...Array.from({ length: unroll }, (_, u) => step(u)).flat(),
+    `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`,
+    ...Array.from({ length: STREAMS }, (_, u) => step(u)).flat(),
     '}',
     ...epilogue(p, s, at, () => '1'),
     `return [${s.join(', ')}];`,
@@ -102,15 +107,19 @@ export function rowsSource(p: PackedLinearShape): string {
     ...s.map((v) => `let ${v} = 0;`),
   ];
   if (p.int8) {
-    // x: int16 [2, K2, PREFILL_ROWS], xs [PREFILL_ROWS]: each row's scale; w as in the decode kernel
+    // x: int16 [2, K2, PREFILL_ROWS], xs [PREFILL_ROWS]: each row's scale; streams as in the decode kernel
     const lane2 = 'this.thread.y * 8 + this.thread.x * 2';
-    const term = (r: number, pair: string) =>
-      `x[r0 + ${r}][${pair}][0] * this.constants.w[g][${pair}][${lane2}] + x[r0 + ${r}][${pair}][1] * this.constants.w[g][${pair}][${lane2} + 1]`;
+    const term = (r: number, u: number) => {
+      const w = `this.constants.${streamName(u)}[g][j][${lane2}`;
+      const pair = `j * ${STREAMS} + ${u}`;
+      return `x[r0 + ${r}][${pair}][0] * ${w}] + x[r0 + ${r}][${pair}][1] * ${w} + 1]`;
+    };
     return [
       'function (x, bias, gelu, xs) {',
       ...head,
-      `for (let i = 0; i < ${kPairs(p.K) / 2}; i++) {`,
-      ...s.map((v, r) => `  ${v} += ${term(r, 'i * 2')} + ${term(r, 'i * 2 + 1')};`),
+      `for (let j = 0; j < ${kPairs(p.K) / STREAMS}; j++) {`,
+      ...s.map((v, r) => `  ${v} += ${term(r, 0)} + ${term(r, 1)};`),
+      ...s.map((v, r) => `  ${v} += ${term(r, 2)} + ${term(r, 3)};`),
       '}',
       ...epilogue(
         p,
@@ -122,12 +131,15 @@ export function rowsSource(p: PackedLinearShape): string {
       '}',
     ].join('\n');
   }
+  const step = (u: number) => [
+    `  const wk${u} = this.constants.${streamName(u)}[g][j][${lane}];`,
+    ...s.map((v, r) => `  ${v} += x[r0 + ${r}][j * ${STREAMS} + ${u}] * wk${u};`),
+  ];
   return [
     'function (x, bias, gelu) {',
     ...head,
-    `for (let k = 0; k < ${p.K}; k++) {`,
-    `  const wk = this.constants.w[g][k][${lane}];`,
-    ...s.map((v, r) => `  ${v} += x[r0 + ${r}][k] * wk;`),
+    `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`,
+    ...Array.from({ length: STREAMS }, (_, u) => step(u)).flat(),
     '}',
     ...epilogue(
       p,
@@ -140,11 +152,21 @@ export function rowsSource(p: PackedLinearShape): string {
   ].join('\n');
 }
 
+/** Weight arrays a linear kernel reads side by side: k (int8: the k pair) = 4j + s sits in stream s. */
+export const STREAMS = 4;
+
+/** The kernel constant holding stream `s`. */
+export const streamName = (s: number): string => `w${s}`;
+
+/** k slots of an f32 or f16 weight: K rounded up to a multiple of STREAMS (weights and x padded with 0). */
+export const kSlots = (K: number): number => Math.ceil(K / STREAMS) * STREAMS;
+
 /**
- * k pairs of an int8 weight: ⌈K/4⌉·2 (a step of the int8 kernels sums four k, two pairs, exactly in i32;
- * codegen/pair-dot.ts). Weights and activations are padded with zeros up to 2·kPairs(K) inputs.
+ * k pairs of an int8 weight: ⌈K/8⌉·4, a multiple of STREAMS (a statement of the int8 kernels sums four k,
+ * two pairs, exactly in i32; codegen/pair-dot.ts). Weights and activations are padded with zeros up to
+ * 2·kPairs(K) inputs.
  */
-export const kPairs = (K: number): number => Math.ceil(K / 4) * 2;
+export const kPairs = (K: number): number => Math.ceil(K / (2 * STREAMS)) * STREAMS;
 
 /** Row blocks of four rows per prefill call (a power of two: cells split z with a shift and a mask). */
 export const PREFILL_BLOCKS = 4;
@@ -159,8 +181,8 @@ const align16 = (v: number) => Math.ceil(v / 16) * 16;
  */
 export function linearRegionBytes(which: 'decode' | 'prefill', K: number, G: number): number {
   const rows = which === 'decode' ? 1 : PREFILL_ROWS;
-  // f32 x; int8's int16 x (K rounded up to pairs) and its row scales (a scalar, or PREFILL_ROWS f32) fit too
-  const x = align16(rows * (K + 3) * 4);
+  // f32 x (K rounded up to kSlots); int8's int16 x (kPairs) and its row scales fit too
+  const x = align16(rows * (K + 7) * 4);
   const bias = 16 * G * 4;
   const output = (which === 'decode' ? 4 * G : 16 * G * PREFILL_BLOCKS) * 4 * 4;
   return x + bias + 16 + align16(PREFILL_ROWS * 4) + output;

@@ -8,15 +8,19 @@ import type { DeviceBuffer as Buffer } from '../backend.js';
 import { RawHalfArray } from '../codegen/half-array.js';
 import {
   kPairs,
+  kSlots,
   matvecSource,
   PREFILL_BLOCKS,
   PREFILL_ROWS,
   rowsSource,
+  STREAMS,
   scatterRows,
+  streamName,
 } from '../ops/linear-webasm.js';
 import { quantizeActivations } from './activation-quant.js';
+import type { Region } from './arena.js';
 import type { HostBuffers } from './host-buffers.js';
-import { type PackedWeight, packedView, toQOrder } from './packed-weight.js';
+import { PACKED_BYTES, type PackedWeight, packedView, streamLength, toQOrder } from './packed-weight.js';
 import { type ProgramOptions, WasmProgram } from './program.js';
 import type { ProgramCode } from './program-code.js';
 import type { ThreadPool } from './thread-pool.js';
@@ -71,7 +75,8 @@ export class LinearKernels {
       const prefill = this.#program(w, weight, 'prefill', raw);
       // a call takes PREFILL_ROWS rows: the last one's missing rows are zeros (their outputs are dropped)
       const stride = 2 * kPairs(K);
-      const tile = int8 ? this.#int16(PREFILL_ROWS * stride) : buffers.take(PREFILL_ROWS * K);
+      const Kp = kSlots(K);
+      const tile = int8 ? this.#int16(PREFILL_ROWS * stride) : buffers.take(PREFILL_ROWS * Kp);
       for (let r = 0; r < R; r += PREFILL_ROWS) {
         const rows = Math.min(PREFILL_ROWS, R - r);
         const block = x.subarray(r * K, (r + rows) * K);
@@ -82,9 +87,10 @@ export class LinearKernels {
           this.#rowScales.fill(0, rows);
           prefill.call([tile, qBias, this.#rowScales], [flag], pool);
         } else {
-          tile.set(block);
-          tile.fill(0, rows * K);
-          if (xScale !== 1) scaleInPlace(tile, rows * K, xScale);
+          if (Kp === K) tile.set(block);
+          else padRows(block, rows, K, tile, Kp);
+          tile.fill(0, rows * Kp);
+          if (xScale !== 1) scaleInPlace(tile, rows * Kp, xScale);
           prefill.call([tile, qBias], [flag], pool);
         }
         scatterRows(prefill.output(), out, N, r, rows);
@@ -94,12 +100,14 @@ export class LinearKernels {
     }
     const decode = this.#program(w, weight, 'decode', raw);
     const quantized = int8 ? this.#int16(2 * kPairs(K)) : undefined;
-    const scaled = xScale !== 1 ? this.#scaledRow(K) : undefined;
+    // f32, f16: a row of K not a multiple of STREAMS is copied into a zero-padded one of kSlots(K)
+    const Kp = kSlots(K);
+    const scaled = !int8 && (xScale !== 1 || Kp !== K) ? this.#scaledRow(Kp) : undefined;
     for (let r = 0; r < R; r++) {
       let row = x.subarray(r * K, (r + 1) * K);
       if (scaled) {
         scaled.set(row);
-        scaleInPlace(scaled, K, xScale);
+        if (xScale !== 1) scaleInPlace(scaled, K, xScale);
         row = scaled;
       }
       if (quantized) {
@@ -156,16 +164,26 @@ export class LinearKernels {
     const { Input } = this.#host;
     const int8 = weight.kind === 'int8';
     const K2 = kPairs(K);
+    const Kp = kSlots(K);
     const view = packedView(weight);
     const w = raw ? RawHalfArray.fromBits(view as Uint16Array) : view;
-    const constants: Record<string, unknown> = { w: new Input(w, int8 ? [32, K2, G] : [16, K, G]) };
+    // the STREAMS arrays: consecutive slices of the packed values, each a constant and a region of its own
+    const length = streamLength(weight.kind, K, G);
+    const bytes = length * PACKED_BYTES[weight.kind];
+    const constants: Record<string, unknown> = {};
+    const regions: Record<string, Region> = {};
+    for (let s = 0; s < STREAMS; s++) {
+      const slice = w.subarray(s * length, (s + 1) * length);
+      constants[streamName(s)] = new Input(slice, int8 ? [32, K2 / STREAMS, G] : [16, Kp / STREAMS, G]);
+      regions[streamName(s)] = { chunk: weight.data.chunk, offset: weight.data.offset + s * bytes, bytes };
+    }
     if (weight.scales) constants.scale = new Input(new Float32Array(16 * G), [16, G]);
     const decode = which === 'decode';
     const rows = decode ? 1 : PREFILL_ROWS;
     // representative arguments: x (f32, or int8's int16 k pairs), bias, gelu, and int8's row scale(s)
     const x = int8
       ? new Input(new Int16Array(rows * 2 * K2), decode ? [2, K2] : [2, K2, rows])
-      : new Input(new Float32Array(rows * K), decode ? [K] : [K, rows]);
+      : new Input(new Float32Array(rows * Kp), decode ? [Kp] : [Kp, rows]);
     const rowScales = decode ? [0.5] : [new Input(new Float32Array(rows), [rows])];
     return {
       source: (decode ? matvecSource : rowsSource)({ K, G, int8 }),
@@ -176,7 +194,7 @@ export class LinearKernels {
         tactic: 'precision',
       },
       args: [x, new Input(new Float32Array(16 * G), [16, G]), 0, ...(int8 ? rowScales : [])],
-      regions: { w: weight.data, ...(weight.scales ? { scale: weight.scales } : {}) },
+      regions: { ...regions, ...(weight.scales ? { scale: weight.scales } : {}) },
       own: weight.kernels[which],
       threaded: true,
     };
@@ -228,6 +246,14 @@ function maxAbs(values: Float32Array, length: number): number {
     if (!(v <= max)) max = v;
   }
   return max;
+}
+
+/** Rows [rows, K] of `x` into `out` at a stride of Kp (the padding columns are left as they are). */
+function padRows(x: Float32Array, rows: number, K: number, out: Float32Array, Kp: number): void {
+  for (let r = 0; r < rows; r++) {
+    out.set(x.subarray(r * K, (r + 1) * K), r * Kp);
+    out.fill(0, r * Kp + K, (r + 1) * Kp);
+  }
 }
 
 /** values[0 … length) × factor (a power of two: exact). */

@@ -1,19 +1,22 @@
-// How a weight matrix lives in the webasm arena: 16 output features per group, laid out for the
-// linear kernels of ops/linear-webasm.ts.
+// How a weight matrix lives in the webasm arena: 16 output features per group, split by k into STREAMS
+// arrays that the linear kernels of ops/linear-webasm.ts read side by side.
 //
 //   W: K → N (HF Conv1D [K, N] 'in_out', or [N, K] 'out_in' such as the tied LM head wte)
-//   f32, f16:  packed[(g·K + k)·16 + q] = W[k][n]                    with n = 16g + 4x + c and q = 4c + x
-//   int8:      packed[(g·K2 + j)·32 + 2q + p] = W[2j + p][n]         K2 = kPairs(K) = 2⌈K/4⌉ (k pairs, for
-//              the kernels' integer dot product: codegen/pair-dot.ts)           (G = ⌈N/16⌉, N and K padded with 0)
+//   f32, f16:  stream s = k mod 4, j = ⌊k/4⌋:  packed[s·L + (g·Kp/4 + j)·16 + q] = W[k][n]
+//   int8:      pair k/2: s = ⌊k/2⌋ mod 4, j = ⌊k/8⌋:  packed[s·L + (g·K2/4 + j)·32 + 2q + k mod 2] = W[k][n]
+//              with n = 16g + 4x + c, q = 4c + x, Kp = kSlots(K), K2 = kPairs(K) (k pairs, for the kernels'
+//              integer dot product: codegen/pair-dot.ts), L the length of one stream, G = ⌈N/16⌉, N and K
+//              padded with 0
 //
 // A kernel cell (lane x of a quad, group g) returns 4 values, c = 0 … 3, which gpu.js stores at
 // (g·4 + x)·4 + c = n: the natural output order. For one c the four lanes read packed[…·16 + 4c + x],
 // four consecutive elements (one vector load); for one k all 16 values of the group are 64 (f32) or
-// 32 (f16) contiguous bytes; int8 keeps both k of a pair side by side (lane x's two bytes at 8c + 2x). Per-output vectors that the kernels read the same way (bias,
-// int8 scales) are stored in "q order": position 16g + q holds feature n — `toQOrder` below.
+// 32 (f16) contiguous bytes; int8 keeps both k of a pair side by side (lane x's two bytes at 8c + 2x).
+// Per-output vectors that the kernels read the same way (bias, int8 scales) are stored in "q order":
+// position 16g + q holds feature n — `toQOrder` below.
 
 import { HalfArray } from '../codegen/half-array.js';
-import { kPairs, linearRegionBytes } from '../ops/linear-webasm.js';
+import { kPairs, kSlots, linearRegionBytes, STREAMS } from '../ops/linear-webasm.js';
 import type { Arena, Region } from './arena.js';
 import { halfScaleTable, MAX_HALF_SHIFT, shiftFor, topExponent } from './half-shift.js';
 
@@ -54,22 +57,41 @@ export interface PackedWeight {
    * 2^-halfShift (half-shift.ts: no widened weight is subnormal); 0 for f32 and int8.
    */
   halfShift: number;
+  /** Where each k of a feature sits relative to the feature's base (computed on first use). */
+  offsets?: Int32Array;
 }
 
-/** Packed elements of a weight: 16 per group and k (int8: 32 per group and k pair). */
+/** Packed elements of a weight: 16 per group and k slot (int8: 32 per group and k pair). */
 function packedLength(kind: PackedKind, K: number, G: number): number {
-  return kind === 'int8' ? G * kPairs(K) * 32 : G * K * 16;
+  return kind === 'int8' ? G * kPairs(K) * 32 : G * kSlots(K) * 16;
+}
+
+/** Elements of one of a weight's STREAMS arrays. */
+export function streamLength(kind: PackedKind, K: number, G: number): number {
+  return packedLength(kind, K, G) / STREAMS;
 }
 
 // W[k][n] sits at featureBase(n) + kOffset(k) of the packed values
 
 function featureBase(kind: PackedKind, K: number, n: number): number {
   const q = qIndex(n) & 15;
-  return kind === 'int8' ? (n >> 4) * kPairs(K) * 32 + 2 * q : (n >> 4) * K * 16 + q;
+  return kind === 'int8'
+    ? (n >> 4) * (kPairs(K) / STREAMS) * 32 + 2 * q
+    : (n >> 4) * (kSlots(K) / STREAMS) * 16 + q;
 }
 
-function kOffset(kind: PackedKind, k: number): number {
-  return kind === 'int8' ? (k >> 1) * 32 + (k & 1) : k * 16;
+function kOffset(kind: PackedKind, K: number, G: number, k: number): number {
+  const stream = streamLength(kind, K, G);
+  if (kind === 'int8') {
+    const pair = k >> 1;
+    return (pair % STREAMS) * stream + Math.floor(pair / STREAMS) * 32 + (k & 1);
+  }
+  return (k % STREAMS) * stream + Math.floor(k / STREAMS) * 16;
+}
+
+/** kOffset(k) for every k < K of a weight. */
+function kOffsets(w: PackedWeight): Int32Array {
+  return Int32Array.from({ length: w.K }, (_, k) => kOffset(w.kind, w.K, w.G, k));
 }
 
 /** A typed view of the packed values (Float32Array, Int8Array, or HalfArray of half bits). */
@@ -160,14 +182,15 @@ export function writeRows(
     // source rows are contiguous in n: walk them in order, writing 16 streams at once
     for (let r = 0; r < count; r++) {
       const row = r * N;
-      const at = kOffset(kind, first + r);
+      const at = kOffset(kind, K, w.G, first + r);
       for (let n = 0; n < N; n++) view[featureBase(kind, K, n) + at] = put(values[row + n]);
     }
   } else {
+    const offsets = (w.offsets ??= kOffsets(w));
     for (let r = 0; r < count; r++) {
       const src = r * K;
       const base = featureBase(kind, K, first + r);
-      for (let k = 0; k < K; k++) view[base + kOffset(kind, k)] = put(values[src + k]);
+      for (let k = 0; k < K; k++) view[base + offsets[k]] = put(values[src + k]);
     }
   }
 }
@@ -200,18 +223,16 @@ export function packWeight(
 /** Row `n` of W as f32 (the embedding gather from the tied wte), dequantised or decoded (and unscaled). */
 export function readFeature(w: PackedWeight, n: number, out: Float32Array, halves?: Float32Array): void {
   const view = packedView(w);
+  const offsets = (w.offsets ??= kOffsets(w));
+  const base = featureBase(w.kind, w.K, n);
   if (w.kind === 'int8') {
     const scale = (scalesView(w) as Float32Array)[qIndex(n)];
-    const base = featureBase('int8', w.K, n);
-    for (let k = 0; k < w.K; k++) out[k] = view[base + kOffset('int8', k)] * scale;
-    return;
-  }
-  const base = featureBase(w.kind, w.K, n);
-  if (w.kind === 'f16') {
+    for (let k = 0; k < w.K; k++) out[k] = view[base + offsets[k]] * scale;
+  } else if (w.kind === 'f16') {
     const table = halves as Float32Array;
     const unscale = 2 ** -w.halfShift;
-    for (let k = 0; k < w.K; k++) out[k] = table[view[base + k * 16]] * unscale;
+    for (let k = 0; k < w.K; k++) out[k] = table[view[base + offsets[k]]] * unscale;
   } else {
-    for (let k = 0; k < w.K; k++) out[k] = view[base + k * 16];
+    for (let k = 0; k < w.K; k++) out[k] = view[base + offsets[k]];
   }
 }

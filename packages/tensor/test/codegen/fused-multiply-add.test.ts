@@ -15,6 +15,7 @@ import {
 import { kPairs, matvecSource } from '../../src/ops/linear-webasm.js';
 import { constantMatvec, halfValues, input, seededHalfBits, seededInt8 } from './compact-helpers.js';
 import { bitsEqual, runPair, seeded } from './harness.js';
+import { streamConstants } from './linear-streams.js';
 import { simdKernelCounts } from './wasm-walk.js';
 
 const RELAXED_MADD = 'fd105';
@@ -33,7 +34,7 @@ afterAll(() => {
   uninstallWebasmCodegen(gpujs);
 });
 
-/** The matvec kernel the webasm linear op uses (f32 weights [16, K, G], output [4, G], Array(4)). */
+/** The matvec kernel the webasm linear op uses (f32 weights [G][K][16] in streams, output [4, G], Array(4)). */
 function decodeKernel(K: number, G: number, w: Float32Array) {
   return (gpu: gpujs.GPU) =>
     gpu.createKernel(
@@ -41,7 +42,7 @@ function decodeKernel(K: number, G: number, w: Float32Array) {
       {
         output: [4, G],
         returnType: 'Array(4)',
-        constants: { w: new gpujs.Input(w as unknown as number[], [16, K, G]) },
+        constants: streamConstants(w, K, G, 16),
       } as gpujs.IGPUKernelSettings,
     );
 }
@@ -123,12 +124,12 @@ describe('fused multiply-adds (relaxed SIMD)', () => {
       0,
     ]);
     const counts = simdKernelCounts(pair.extendedBytes);
-    // four accumulators, two k per iteration
-    expect(counts.get(`loop:${RELAXED_MADD}`)).toBe(8);
+    // four accumulators, four k per iteration (one per stream)
+    expect(counts.get(`loop:${RELAXED_MADD}`)).toBe(16);
     expect(counts.get(`loop:${F32X4_MUL}`) ?? 0).toBe(0);
     expect(counts.get(`loop:${F32X4_ADD}`) ?? 0).toBe(0);
     const stock = simdKernelCounts(pair.stockBytes);
-    expect(stock.get(`loop:${F32X4_MUL}`)).toBe(8);
+    expect(stock.get(`loop:${F32X4_MUL}`)).toBe(16);
     expect(stock.get(`loop:${RELAXED_MADD}`) ?? 0).toBe(0);
 
     const { y, bound } = decodeReference(x, w, bias, K, G);
@@ -201,13 +202,13 @@ describe('fused multiply-adds (relaxed SIMD)', () => {
           {
             output: [4, G],
             returnType: 'Array(4)',
-            constants: { w: input(w, [32, K2, G]), scale: input(seeded(16 * G, 13), [16, G]) },
+            constants: { ...streamConstants(w, K2, G, 32), scale: input(seeded(16 * G, 13), [16, G]) },
           } as gpujs.IGPUKernelSettings,
         ),
       [input(x, [2, K2]), input(seeded(16 * G, 14), [16, G]), 0, 0.5],
     );
     const counts = simdKernelCounts(pair.extendedBytes);
-    expect(counts.get(`loop:${DOT_I16X8}`)).toBe(8); // four accumulators, two pairs each
+    expect(counts.get(`loop:${DOT_I16X8}`)).toBe(16); // four accumulators, four pairs each
     expect(counts.get(`loop:${RELAXED_MADD}`) ?? 0).toBe(0);
     expect(bitsEqual(pair.extended, pair.stock)).toBe(true);
   });

@@ -14,6 +14,7 @@ import {
 } from '../../src/ops/linear-webasm.js';
 import { seededInt8 } from './compact-helpers.js';
 import { bitsEqual, runPair } from './harness.js';
+import { streamConstants } from './linear-streams.js';
 import { simdKernelCounts } from './wasm-walk.js';
 
 afterAll(() => {
@@ -200,20 +201,20 @@ describe('integer pair dot product (int16 activations × int8 weights)', () => {
 });
 
 describe('the int8 linear kernels of ops/linear-webasm.ts', () => {
-  const K = 100; // not a multiple of 4: padded to kPairs(K) = 50 pairs
+  const K = 100; // not a multiple of 8: padded to kPairs(K) = 52 pairs
   const G = 3;
   const K2 = kPairs(K);
   const w = seededInt8(32 * K2 * G, 11);
   const scale = new Float32Array(16 * G).fill(1);
   const bias = new Float32Array(16 * G);
   const constants = {
-    w: new gpujs.Input(w as unknown as number[], [32, K2, G]),
+    ...streamConstants(w, K2, G, 32),
     scale: new gpujs.Input(scale as unknown as number[], [16, G]),
   };
   const int16Input = (values: Int16Array, dims: number[]) =>
     new gpujs.Input(values as unknown as number[], dims as unknown as gpujs.OutputDimensions);
 
-  it('decode: 8 dot products per step, activation pairs loaded once for the four accumulators', () => {
+  it('decode: 16 dot products per step, activation pairs loaded once for the four accumulators', () => {
     const x = seededInt16(2 * K2, 12);
     const pair = runPair(
       (gpu) =>
@@ -231,11 +232,12 @@ describe('the int8 linear kernels of ops/linear-webasm.ts', () => {
     expect(bitsEqual(pair.extended, reference(x, w, K2, G, 4, 2))).toBe(true);
     expect(bitsEqual(pair.extended, pair.stock)).toBe(true);
     const counts = simdKernelCounts(pair.extendedBytes);
-    expect(counts.get(`loop:${DOT}`)).toBe(8);
-    expect(counts.get(`loop:${LOAD8X8_S}`)).toBe(8);
-    expect(counts.get('loop:fd09')).toBe(2); // v128.load32_splat: two activation pairs per step, shared
-    expect(counts.get('loop:fdae')).toBe(4); // i32x4.add: the two pairs of each accumulator
-    expect(counts.get('loop:fdfa')).toBe(4); // one f32x4.convert_i32x4_s per accumulator and step
+    // a step: four pairs (one per stream) for four accumulators, summed two pairs per statement
+    expect(counts.get(`loop:${DOT}`)).toBe(16);
+    expect(counts.get(`loop:${LOAD8X8_S}`)).toBe(16);
+    expect(counts.get('loop:fd09')).toBe(4); // v128.load32_splat: four activation pairs per step, shared
+    expect(counts.get('loop:fdae')).toBe(8); // i32x4.add: two pairs per accumulator and statement
+    expect(counts.get('loop:fdfa')).toBe(8); // one f32x4.convert_i32x4_s per accumulator and statement
   });
 
   it('prefill: each weight vector loaded once per step for the four rows, rows scaled one by one', () => {
@@ -273,8 +275,8 @@ describe('the int8 linear kernels of ops/linear-webasm.ts', () => {
       }
     }
     const counts = simdKernelCounts(pair.extendedBytes);
-    expect(counts.get(`loop:${DOT}`)).toBe(8);
-    expect(counts.get(`loop:${LOAD8X8_S}`)).toBe(2); // two weight pairs per step, shared by the rows
-    expect(counts.get('loop:fd09')).toBe(8); // one activation pair load per row and pair
+    expect(counts.get(`loop:${DOT}`)).toBe(16);
+    expect(counts.get(`loop:${LOAD8X8_S}`)).toBe(4); // four weight pairs per step, shared by the rows
+    expect(counts.get('loop:fd09')).toBe(16); // one activation pair load per row and pair
   });
 });

@@ -1,0 +1,32 @@
+// The weight constants of the webasm linear kernels (src/ops/linear-webasm.ts) from one packed array.
+import * as gpujs from 'gpu.js';
+import { STREAMS, streamName } from '../../src/ops/linear-webasm.js';
+
+type Packed = Float32Array | Int8Array | Uint16Array;
+
+/**
+ * Constants w0 … w3 for a weight packed as one array [G][slots][block] (slots: k, or int8's k pairs; block:
+ * 16 values, or 32 bytes): slot 4j + s goes to stream s at [G][slots/4][block], as packed-weight.ts lays
+ * out the arena. The array's class (HalfArray included) carries over.
+ */
+export function streamConstants(
+  packed: Packed,
+  slots: number,
+  G: number,
+  block: number,
+): Record<string, gpujs.Input> {
+  const per = slots / STREAMS;
+  const make = packed.constructor as new (length: number) => Packed;
+  const constants: Record<string, gpujs.Input> = {};
+  for (let s = 0; s < STREAMS; s++) {
+    const stream = new make(G * per * block);
+    for (let g = 0; g < G; g++) {
+      for (let j = 0; j < per; j++) {
+        const from = (g * slots + j * STREAMS + s) * block;
+        stream.set(packed.subarray(from, from + block), (g * per + j) * block);
+      }
+    }
+    constants[streamName(s)] = new gpujs.Input(stream as unknown as number[], [block, per, G]);
+  }
+  return constants;
+}
