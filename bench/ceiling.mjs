@@ -4,8 +4,12 @@
 // thread reading its own half). Batch-1 decoding reads every weight matrix once per token, so
 // tokens/s ≤ bandwidth / (bytes of the matrices read per token); lib/model-bytes.mjs counts those bytes
 // for each weight storage.
+// The loop reads its range as one sequential stream and as four read side by side (the range cut in four,
+// two loads from each per iteration): the hardware prefetcher runs a bounded distance ahead of each stream,
+// so on some machines four streams read faster than one (gpt2js's linear kernels read four). The ceiling
+// is the faster of the two; both are reported.
 //
-// CLI: node ceiling.mjs  → prints `BENCH_RESULT {"oneThread": GB/s, "twoThreads": GB/s, …}`.
+// CLI: node ceiling.mjs  → prints `BENCH_RESULT {"oneThread": GB/s, "twoThreads": GB/s, "byStreams": …}`.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { emit } from './lib/workload.mjs';
@@ -50,43 +54,67 @@ const op = {
   set: (i) => [0x21, i],
   i32Const: (v) => [0x41, ...sleb(v)],
   i32Add: [0x6a],
+  i32Sub: [0x6b],
+  i32Mul: [0x6c],
+  i32DivU: [0x6e],
   i32GeU: [0x4f],
   v128Load: (offset) => [0xfd, 0x00, 4, ...uleb(offset)],
   i32x4Add: [0xfd, ...uleb(174)],
   i32x4ExtractLane: (lane) => [0xfd, ...uleb(27), lane],
 };
 
+/** Streams the loop can read side by side (each a quarter, or the whole, of its range). */
+export const STREAM_COUNTS = [1, 2, 4, 8];
+
 /**
  * (func (export "read") (param $start i32) (param $end i32) (param $reps i32) (result i32))
- * Sums [start, end) as i32x4 lanes `reps` times; the result keeps the loads observable.
+ * Sums [start, end) as i32x4 lanes `reps` times, as `streams` equal parts read side by side (UNROLL /
+ * streams loads from each per iteration); the result keeps the loads observable.
  */
-export function streamReadModule(pages) {
-  const [start, end, reps, ptr, rep, acc0] = [0, 1, 2, 3, 4, 5];
+export function streamReadModule(pages, streams = 1) {
+  // params start, end, reps; i32 locals: rep, part (bytes per stream), the pointers of up to 8 streams
+  const [start, end, reps, rep, part] = [0, 1, 2, 3, 4];
+  const pointer = (s) => 5 + s;
+  const acc0 = 13;
+  const step = (16 * UNROLL) / streams;
   const inner = [];
   for (let u = 0; u < UNROLL; u++) {
     const acc = acc0 + (u % 4);
-    inner.push(...op.get(acc), ...op.get(ptr), ...op.v128Load(16 * u), ...op.i32x4Add, ...op.set(acc));
+    const at = op.v128Load(16 * Math.floor(u / streams));
+    inner.push(...op.get(acc), ...op.get(pointer(u % streams)), ...at, ...op.i32x4Add, ...op.set(acc));
+  }
+  const starts = [];
+  const advance = [];
+  for (let s = 0; s < streams; s++) {
+    starts.push(...op.get(start), ...op.get(part), ...op.i32Const(s), ...op.i32Mul, ...op.i32Add);
+    starts.push(...op.set(pointer(s)));
+    advance.push(...op.get(pointer(s)), ...op.i32Const(step), ...op.i32Add, ...op.set(pointer(s)));
   }
   const body = [
+    ...op.get(end),
+    ...op.get(start),
+    ...op.i32Sub,
+    ...op.i32Const(streams),
+    ...op.i32DivU,
+    ...op.set(part),
     ...op.block,
     ...op.loop,
     ...op.get(rep),
     ...op.get(reps),
     ...op.i32GeU,
     ...op.brIf(1),
-    ...op.get(start),
-    ...op.set(ptr),
+    ...starts,
     ...op.block,
     ...op.loop,
-    ...op.get(ptr),
-    ...op.get(end),
+    // the loop ends when stream 0 reaches the start of stream 1 (the end, for one stream)
+    ...op.get(pointer(0)),
+    ...op.get(start),
+    ...op.get(part),
+    ...op.i32Add,
     ...op.i32GeU,
     ...op.brIf(1),
     ...inner,
-    ...op.get(ptr),
-    ...op.i32Const(16 * UNROLL),
-    ...op.i32Add,
-    ...op.set(ptr),
+    ...advance,
     ...op.br(0),
     ...op.end,
     ...op.end,
@@ -108,7 +136,7 @@ export function streamReadModule(pages) {
     ...op.end,
   ];
   const locals = vec([
-    [2, I32],
+    [10, I32],
     [4, V128],
   ]);
   const func = [...locals, ...body];
@@ -139,7 +167,8 @@ parentPort.on('message', (trial) => {
 `;
 
 /**
- * Measures streaming-read bandwidth in GB/s (10^9 bytes/s): best of `trials` on 1 thread and on 2.
+ * Measures streaming-read bandwidth in GB/s (10^9 bytes/s): best of `trials` on 1 thread and on 2, for
+ * each count of side-by-side streams; `oneThread` and `twoThreads` are the best over the counts.
  * @param {{ trials?: number, reps?: number }} [options]
  */
 export async function measureBandwidth({ trials = 7, reps = 4 } = {}) {
@@ -147,8 +176,20 @@ export async function measureBandwidth({ trials = 7, reps = 4 } = {}) {
   const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
   const words = new Int32Array(memory.buffer);
   for (let i = 0; i < words.length; i++) words[i] = i;
-  const module = streamReadModule(pages);
+  const byStreams = {};
+  for (const streams of STREAM_COUNTS) {
+    byStreams[streams] = await measureModule(memory, streamReadModule(pages, streams), trials, reps);
+  }
+  const results = Object.values(byStreams);
+  return {
+    oneThread: Math.max(...results.map((r) => r.oneThread)),
+    twoThreads: Math.max(...results.map((r) => r.twoThreads)),
+    byStreams,
+  };
+}
 
+/** GB/s of one read module: best of `trials` on 1 thread and on 2. */
+async function measureModule(memory, module, trials, reps) {
   const { read } = new WebAssembly.Instance(module, { env: { mem: memory } }).exports;
   read(0, BUFFER_BYTES, 1); // warm: page faults and tier-up stay out of the timing
   let best1 = Number.POSITIVE_INFINITY;

@@ -129,14 +129,17 @@ for (let i = 0; i < Math.max(tjsSpecs.length, gptSpecs.length); i++) {
 
 const prompt = promptIds(options.promptTokens);
 const samples = new Map(specs.map((s) => [s.id, []]));
-const bandwidth = { one: [], two: [] };
+const bandwidth = { one: [], two: [], byStreams: [] };
 for (let round = 1; round <= options.rounds; round++) {
   const ceiling = await runChild(join(HERE, 'ceiling.mjs'), {}, { timeoutMs: 120_000 });
   if (ceiling.ok) {
     bandwidth.one.push(ceiling.result.oneThread);
     bandwidth.two.push(ceiling.result.twoThreads);
+    bandwidth.byStreams.push(ceiling.result.byStreams ?? {});
+    const single = ceiling.result.byStreams?.[1];
     log(
-      `round ${round}/${options.rounds}: bandwidth ${fmt(ceiling.result.oneThread)} GB/s (1T), ${fmt(ceiling.result.twoThreads)} GB/s (2T)`,
+      `round ${round}/${options.rounds}: bandwidth ${fmt(ceiling.result.oneThread)} GB/s (1T), ${fmt(ceiling.result.twoThreads)} GB/s (2T)` +
+        (single ? `; one stream per thread ${fmt(single.oneThread)} / ${fmt(single.twoThreads)}` : ''),
     );
   } else {
     log(`round ${round}/${options.rounds}: bandwidth probe failed: ${ceiling.error}`);

@@ -38,7 +38,8 @@ function ceilings(cfg, bandwidth) {
 
 /**
  * @param {object} run  { options, machine, cfg, exportStatus, gpt2jsStatus, probes, specs, samples: Map<id, sample[]>,
- *                        bandwidth: { one: number[], two: number[] }, startedAt, finishedAt, loadAverageEnd }
+ *                        bandwidth: { one: number[], two: number[], byStreams?: object[] }, startedAt, finishedAt,
+ *                        loadAverageEnd }
  * @returns {{ markdown: string, summary: object }}
  */
 export function buildReport(run) {
@@ -112,7 +113,22 @@ export function buildReport(run) {
   L.push(
     `| per round (GB/s) | ${run.bandwidth.one.map((x) => fmt(x)).join(', ')} | ${run.bandwidth.two.map((x) => fmt(x)).join(', ')} |`,
   );
+  // the read as 1, 2, 4 … streams side by side per thread: the ceiling is the fastest
+  const perStreams = run.bandwidth.byStreams ?? [];
+  const counts = [...new Set(perStreams.flatMap((r) => Object.keys(r)))].sort((a, b) => a - b);
+  for (const n of counts) {
+    const of = (key) => median(perStreams.map((r) => r[n]?.[key]).filter((x) => x !== undefined));
+    L.push(
+      `| ${n} stream${n === '1' ? '' : 's'} per thread (GB/s), median | ${fmt(of('oneThread'))} | ${fmt(of('twoThreads'))} |`,
+    );
+  }
   L.push('');
+  if (counts.length > 1) {
+    L.push(
+      'The read loop runs once per stream count: its range as one sequential stream, or cut in equal parts read side by side; the ceiling is the fastest count in each round.',
+    );
+    L.push('');
+  }
 
   // per backend variant (webasm and webasm+fma separately); a variant whose samples did not get what they
   // asked for is flagged in the target's name
