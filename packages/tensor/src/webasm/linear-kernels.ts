@@ -71,11 +71,12 @@ export class LinearKernels {
     const raw =
       weight.kind === 'f16' && weight.finite && maxAbs(x, R * K) < 2 ** (RAW_LIMIT + weight.halfShift);
     const xScale = weight.kind === 'f16' ? 2 ** ((raw ? 112 : 0) - weight.halfShift) : 1;
+    // f32 and f16 kernels read kSlots(K) activations per row (zero-padded to the four weight streams)
+    const Kp = kSlots(K);
     if (R >= 4) {
       const prefill = this.#program(w, weight, 'prefill', raw);
       // a call takes PREFILL_ROWS rows: the last one's missing rows are zeros (their outputs are dropped)
       const stride = 2 * kPairs(K);
-      const Kp = kSlots(K);
       const tile = int8 ? this.#int16(PREFILL_ROWS * stride) : buffers.take(PREFILL_ROWS * Kp);
       for (let r = 0; r < R; r += PREFILL_ROWS) {
         const rows = Math.min(PREFILL_ROWS, R - r);
@@ -101,7 +102,6 @@ export class LinearKernels {
     const decode = this.#program(w, weight, 'decode', raw);
     const quantized = int8 ? this.#int16(2 * kPairs(K)) : undefined;
     // f32, f16: a row of K not a multiple of STREAMS is copied into a zero-padded one of kSlots(K)
-    const Kp = kSlots(K);
     const scaled = !int8 && (xScale !== 1 || Kp !== K) ? this.#scaledRow(Kp) : undefined;
     for (let r = 0; r < R; r++) {
       let row = x.subarray(r * K, (r + 1) * K);

@@ -179,7 +179,7 @@ export function writeRows(
   const put = scaled ? (v: number) => scaled[v] : (v: number) => v;
   const { kind } = w;
   if (layout === 'in_out') {
-    // source rows are contiguous in n: walk them in order, writing 16 streams at once
+    // source rows are contiguous in n: walk them in order, each value to its group and q position
     for (let r = 0; r < count; r++) {
       const row = r * N;
       const at = kOffset(kind, K, w.G, first + r);
