@@ -4,8 +4,8 @@
 // thread reading its own half). Batch-1 decoding reads every weight matrix once per token, so
 // tokens/s ≤ bandwidth / (bytes of the matrices read per token); lib/model-bytes.mjs counts those bytes
 // for each weight storage.
-// The loop reads its range as one sequential stream and as four read side by side (the range cut in four,
-// two loads from each per iteration): the hardware prefetcher runs a bounded distance ahead of each stream,
+// The loop reads its range as 1, 2, 4 and 8 streams side by side (the range cut in equal parts, the 8 loads
+// of an iteration spread over them): the hardware prefetcher runs a bounded distance ahead of each stream,
 // so on some machines four streams read faster than one (gpt2js's linear kernels read four). The ceiling
 // is the faster of the two; both are reported.
 //
@@ -63,7 +63,7 @@ const op = {
   i32x4ExtractLane: (lane) => [0xfd, ...uleb(27), lane],
 };
 
-/** Streams the loop can read side by side (each a quarter, or the whole, of its range). */
+/** Streams the loop reads side by side, one measurement each (each stream an equal part of the range). */
 export const STREAM_COUNTS = [1, 2, 4, 8];
 
 /**

@@ -50,8 +50,8 @@ export class LinearKernels {
   /** int8: the quantised activations (one buffer per length) and their per-row scales. */
   readonly #int16Buffers = new Map<number, Int16Array>();
   readonly #rowScales = new Float32Array(PREFILL_ROWS);
-  /** f16: one row of scaled activations per length. */
-  readonly #scaledRows = new Map<number, Float32Array>();
+  /** f32, f16 decode: one row of activations per length, scaled (f16) and zero-padded to kSlots(K). */
+  readonly #rowCopies = new Map<number, Float32Array>();
 
   constructor(host: LinearKernelsHost) {
     this.#host = host;
@@ -102,13 +102,13 @@ export class LinearKernels {
     const decode = this.#program(w, weight, 'decode', raw);
     const quantized = int8 ? this.#int16(2 * kPairs(K)) : undefined;
     // f32, f16: a row of K not a multiple of STREAMS is copied into a zero-padded one of kSlots(K)
-    const scaled = !int8 && (xScale !== 1 || Kp !== K) ? this.#scaledRow(Kp) : undefined;
+    const copy = !int8 && (xScale !== 1 || Kp !== K) ? this.#rowCopy(Kp) : undefined;
     for (let r = 0; r < R; r++) {
       let row = x.subarray(r * K, (r + 1) * K);
-      if (scaled) {
-        scaled.set(row);
-        if (xScale !== 1) scaleInPlace(scaled, K, xScale);
-        row = scaled;
+      if (copy) {
+        copy.set(row);
+        if (xScale !== 1) scaleInPlace(copy, K, xScale);
+        row = copy;
       }
       if (quantized) {
         quantizeActivations(row, 1, K, quantized, this.#rowScales);
@@ -200,8 +200,8 @@ export class LinearKernels {
     };
   }
 
-  #scaledRow(length: number): Float32Array {
-    return lengthCached(this.#scaledRows, length, () => new Float32Array(length));
+  #rowCopy(length: number): Float32Array {
+    return lengthCached(this.#rowCopies, length, () => new Float32Array(length));
   }
 
   #int16(length: number): Int16Array {
