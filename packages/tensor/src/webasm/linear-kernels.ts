@@ -12,6 +12,7 @@ import {
   matvecSource,
   PREFILL_BLOCKS,
   PREFILL_ROWS,
+  PREFILL_WEIGHTS,
   rowsSource,
   STREAMS,
   scatterRows,
@@ -167,18 +168,24 @@ export class LinearKernels {
     const Kp = kSlots(K);
     const view = packedView(weight);
     const w = raw ? RawHalfArray.fromBits(view as Uint16Array) : view;
-    // the STREAMS arrays: consecutive slices of the packed values, each a constant and a region of its own
+    // the STREAMS arrays: consecutive slices of the packed values, each a constant and a region of its own,
+    // except in the f32 and f16 prefill kernels, which read them as one (rowsSource)
     const length = streamLength(weight.kind, K, G);
     const bytes = length * PACKED_BYTES[weight.kind];
+    const decode = which === 'decode';
     const constants: Record<string, unknown> = {};
     const regions: Record<string, Region> = {};
-    for (let s = 0; s < STREAMS; s++) {
-      const slice = w.subarray(s * length, (s + 1) * length);
-      constants[streamName(s)] = new Input(slice, int8 ? [32, K2 / STREAMS, G] : [16, Kp / STREAMS, G]);
-      regions[streamName(s)] = { chunk: weight.data.chunk, offset: weight.data.offset + s * bytes, bytes };
+    if (!decode && !int8) {
+      constants[PREFILL_WEIGHTS] = new Input(w.subarray(0, STREAMS * length), [16, Kp / STREAMS, STREAMS * G]);
+      regions[PREFILL_WEIGHTS] = { chunk: weight.data.chunk, offset: weight.data.offset, bytes: STREAMS * bytes };
+    } else {
+      for (let s = 0; s < STREAMS; s++) {
+        const slice = w.subarray(s * length, (s + 1) * length);
+        constants[streamName(s)] = new Input(slice, int8 ? [32, K2 / STREAMS, G] : [16, Kp / STREAMS, G]);
+        regions[streamName(s)] = { chunk: weight.data.chunk, offset: weight.data.offset + s * bytes, bytes };
+      }
     }
     if (weight.scales) constants.scale = new Input(new Float32Array(16 * G), [16, G]);
-    const decode = which === 'decode';
     const rows = decode ? 1 : PREFILL_ROWS;
     // representative arguments: x (f32, or int8's int16 k pairs), bias, gelu, and int8's row scale(s)
     const x = int8

@@ -1,6 +1,6 @@
 // The weight constants of the webasm linear kernels (src/ops/linear-webasm.ts) from one packed array.
 import * as gpujs from 'gpu.js';
-import { STREAMS, streamName } from '../../src/ops/linear-webasm.js';
+import { PREFILL_WEIGHTS, STREAMS, streamName } from '../../src/ops/linear-webasm.js';
 
 type Packed = Float32Array | Int8Array | Uint16Array;
 
@@ -29,4 +29,23 @@ export function streamConstants(
     constants[streamName(s)] = new gpujs.Input(stream as unknown as number[], [block, per, G]);
   }
   return constants;
+}
+
+/**
+ * The f32/f16 prefill kernel's one constant: the four streams of {@link streamConstants} end to end,
+ * [block, slots/4, 4G] (stream s at groups sG … sG + G − 1).
+ */
+export function prefillConstants(
+  packed: Float32Array | Uint16Array,
+  slots: number,
+  G: number,
+): Record<string, gpujs.Input> {
+  const streams = Object.values(streamConstants(packed, slots, G, 16));
+  const make = packed.constructor as new (length: number) => Float32Array | Uint16Array;
+  const per = packed.length / STREAMS;
+  const all = new make(packed.length);
+  streams.forEach((input, s) => {
+    all.set((input as unknown as { value: Float32Array | Uint16Array }).value, s * per);
+  });
+  return { [PREFILL_WEIGHTS]: new gpujs.Input(all as unknown as number[], [16, slots / STREAMS, STREAMS * G]) };
 }
