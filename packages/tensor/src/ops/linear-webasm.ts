@@ -98,9 +98,11 @@ export function matvecSource(p: PackedLinearShape): string {
 
 /**
  * Prefill kernel source: the same, with x [PREFILL_ROWS, K] (pad with zero rows); f32 and f16 read the four
- * streams as one constant `w` [16, kSlots(K)/4, 4G] (they lie one after another in the arena).
+ * streams as one constant `w` [16, kSlots(K)/4, 4G] (they lie one after another in the arena), all four in
+ * one step of the loop over j or two per step of an inner loop (`streamsPerStep`; the same sums in the same
+ * order either way).
  */
-export function rowsSource(p: PackedLinearShape): string {
+export function rowsSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): string {
   const s = ['s0', 's1', 's2', 's3'];
   const lane = 'this.thread.y * 4 + this.thread.x';
   const shift = Math.log2(PREFILL_BLOCKS);
@@ -134,20 +136,30 @@ export function rowsSource(p: PackedLinearShape): string {
       '}',
     ].join('\n');
   }
-  // two streams per step of an inner loop over one constant (stream u at groups uG … uG + G − 1): with all
-  // four unrolled, V8 hoists the 20 loads of an iteration above the arithmetic, and 20 vectors and the
-  // four accumulators do not fit its 15 registers; 10 loads do
-  const stream = (u: string) => `this.constants.${PREFILL_WEIGHTS}[${u} + g][j][${lane}]`;
+  // stream u of the one constant sits at groups uG … uG + G − 1; a step reads `streamsPerStep` of them
+  // (webasm/prefill-step.ts: which form an engine compiles well)
+  const weight = (u: string) => `this.constants.${PREFILL_WEIGHTS}[${u} + g][j][${lane}]`;
+  const product = (v: string, r: number, u: string, w: string) =>
+    `${v} += x[r0 + ${r}][j * ${STREAMS} + ${u}] * ${w};`;
+  const loop =
+    streamsPerStep === 4
+      ? Array.from({ length: STREAMS }, (_, u) => [
+          `  const w${u} = ${weight(String(u * p.G))};`,
+          ...s.map((v, r) => `  ${product(v, r, String(u), `w${u}`)}`),
+        ]).flat()
+      : [
+          `  for (let h = 0; h < ${STREAMS / 2}; h++) {`,
+          `    const wa = ${weight(`h * ${2 * p.G}`)};`,
+          `    const wb = ${weight(`h * ${2 * p.G} + ${p.G}`)};`,
+          ...s.map((v, r) => `    ${product(v, r, 'h * 2', 'wa')}`),
+          ...s.map((v, r) => `    ${product(v, r, 'h * 2 + 1', 'wb')}`),
+          '  }',
+        ];
   return [
     'function (x, bias, gelu) {',
     ...head,
     `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`,
-    `  for (let h = 0; h < ${STREAMS / 2}; h++) {`,
-    `    const wa = ${stream(`h * ${2 * p.G}`)};`,
-    `    const wb = ${stream(`h * ${2 * p.G} + ${p.G}`)};`,
-    ...s.map((v, r) => `    ${v} += x[r0 + ${r}][j * ${STREAMS} + h * 2] * wa;`),
-    ...s.map((v, r) => `    ${v} += x[r0 + ${r}][j * ${STREAMS} + h * 2 + 1] * wb;`),
-    '  }',
+    ...loop,
     '}',
     ...epilogue(
       p,

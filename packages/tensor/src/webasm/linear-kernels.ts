@@ -22,6 +22,7 @@ import { quantizeActivations } from './activation-quant.js';
 import type { Region } from './arena.js';
 import type { HostBuffers } from './host-buffers.js';
 import { PACKED_BYTES, type PackedWeight, packedView, streamLength, toQOrder } from './packed-weight.js';
+import { prefillStreamsPerStep, type StreamsPerStep } from './prefill-step.js';
 import { type ProgramOptions, WasmProgram } from './program.js';
 import type { ProgramCode } from './program-code.js';
 import type { ThreadPool } from './thread-pool.js';
@@ -53,6 +54,8 @@ export class LinearKernels {
   readonly #rowScales = new Float32Array(PREFILL_ROWS);
   /** f32, f16 decode: one row of activations per length, scaled (f16) and zero-padded to kSlots(K). */
   readonly #rowCopies = new Map<number, Float32Array>();
+  /** f32, f16 prefill: weight streams per step of the kernel's loop, the form this engine compiles well. */
+  readonly streamsPerStep: StreamsPerStep = prefillStreamsPerStep();
 
   constructor(host: LinearKernelsHost) {
     this.#host = host;
@@ -176,8 +179,16 @@ export class LinearKernels {
     const constants: Record<string, unknown> = {};
     const regions: Record<string, Region> = {};
     if (!decode && !int8) {
-      constants[PREFILL_WEIGHTS] = new Input(w.subarray(0, STREAMS * length), [16, Kp / STREAMS, STREAMS * G]);
-      regions[PREFILL_WEIGHTS] = { chunk: weight.data.chunk, offset: weight.data.offset, bytes: STREAMS * bytes };
+      constants[PREFILL_WEIGHTS] = new Input(w.subarray(0, STREAMS * length), [
+        16,
+        Kp / STREAMS,
+        STREAMS * G,
+      ]);
+      regions[PREFILL_WEIGHTS] = {
+        chunk: weight.data.chunk,
+        offset: weight.data.offset,
+        bytes: STREAMS * bytes,
+      };
     } else {
       for (let s = 0; s < STREAMS; s++) {
         const slice = w.subarray(s * length, (s + 1) * length);
@@ -193,7 +204,7 @@ export class LinearKernels {
       : new Input(new Float32Array(rows * Kp), decode ? [Kp] : [Kp, rows]);
     const rowScales = decode ? [0.5] : [new Input(new Float32Array(rows), [rows])];
     return {
-      source: (decode ? matvecSource : rowsSource)({ K, G, int8 }),
+      source: decode ? matvecSource({ K, G, int8 }) : rowsSource({ K, G, int8 }, this.streamsPerStep),
       settings: {
         output: decode ? [4, G] : [4, 4, G * PREFILL_BLOCKS],
         returnType: 'Array(4)',

@@ -47,5 +47,7 @@ export function prefillConstants(
   streams.forEach((input, s) => {
     all.set((input as unknown as { value: Float32Array | Uint16Array }).value, s * per);
   });
-  return { [PREFILL_WEIGHTS]: new gpujs.Input(all as unknown as number[], [16, slots / STREAMS, STREAMS * G]) };
+  return {
+    [PREFILL_WEIGHTS]: new gpujs.Input(all as unknown as number[], [16, slots / STREAMS, STREAMS * G]),
+  };
 }
