@@ -33,6 +33,18 @@ describe('prefill kernel form', () => {
     expect(describePrefillStep()).toMatch(/^prefill kernel: [24] weight streams per step \(V8 \d+\)$/);
   });
 
+  it("reads a Chromium page's V8 version from its user agent", () => {
+    const page = (userAgent: string) => v8MajorVersion({ navigator: { userAgent } });
+    const headless =
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36';
+    expect(page(headless)).toBe(15);
+    expect(page('Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/124.0.6367.60 Safari/537.36')).toBe(
+      12,
+    );
+    expect(page('Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0')).toBeUndefined();
+    expect(v8MajorVersion({})).toBeUndefined();
+  });
+
   it('follows the override, and names a bad one', () => {
     globals[PREFILL_STREAMS_SWITCH] = 4;
     expect(prefillStreamsPerStep()).toBe(4);

@@ -21,14 +21,16 @@ export function streamsPerStepFor(v8Major: number | undefined): StreamsPerStep {
 }
 
 /** V8's major version in Node (process.versions.v8) or a Chromium page (Chrome M ships V8 ⌊M/10⌋). */
-export function v8MajorVersion(): number | undefined {
-  const globals = globalThis as {
+export function v8MajorVersion(
+  scope: {
     process?: { versions?: Record<string, string | undefined> };
     navigator?: { userAgent?: string };
-  };
-  const v8 = globals.process?.versions?.v8;
+  } = globalThis,
+): number | undefined {
+  const v8 = scope.process?.versions?.v8;
   if (v8) return Number.parseInt(v8, 10);
-  const chrome = /\bChrom(?:e|ium)\/(\d+)\./.exec(globals.navigator?.userAgent ?? '');
+  // "Chrome/156.0…", "HeadlessChrome/156.0…", "Chromium/…"
+  const chrome = /Chrom(?:e|ium)\/(\d+)\./.exec(scope.navigator?.userAgent ?? '');
   return chrome ? Math.floor(Number(chrome[1]) / 10) : undefined;
 }
 
@@ -57,7 +59,7 @@ export function describePrefillStep(): string {
     overrideValue() !== undefined
       ? `${PREFILL_STREAMS_SWITCH} set`
       : v8MajorVersion() === undefined
-        ? 'not V8'
+        ? 'engine version unknown'
         : `V8 ${v8MajorVersion()}`;
   return `prefill kernel: ${step} weight streams per step (${why})`;
 }
