@@ -7,6 +7,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { HalfArray, RawHalfArray } from '../src/codegen/half-array.js';
 import { fromHalfBits, roundToHalf, toHalfArray, toHalfBits } from '../src/dtype.js';
 import { createBackend, linear } from '../src/index.js';
+import { JOINED_STREAMS, streamName } from '../src/ops/linear-webasm.js';
 import { randomArray, seededRandom } from '../src/testing/compare.js';
 import { Arena } from '../src/webasm/arena.js';
 import { halfScaleTable, MAX_HALF_SHIFT, shiftFor, topExponent } from '../src/webasm/half-shift.js';
@@ -108,7 +109,8 @@ describe('f16 weights in the arena', () => {
     const compile = WasmProgram.compile.bind(WasmProgram);
     const spy = vi.spyOn(WasmProgram, 'compile').mockImplementation((factory, arena, options) => {
       const constants = (options.settings as { constants?: Record<string, { value?: unknown }> }).constants;
-      const w = constants?.w0?.value;
+      // the four streams as one constant, or stream 0 of four (linear-webasm.ts)
+      const w = (constants?.[JOINED_STREAMS] ?? constants?.[streamName(0)])?.value;
       if (w instanceof HalfArray) compiled.add(w instanceof RawHalfArray ? 'raw' : 'rebiasing');
       return compile(factory, arena, options);
     });

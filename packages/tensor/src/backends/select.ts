@@ -8,8 +8,8 @@ import { fusedMultiplyAddStatus, installWebasmCodegen } from '../codegen/index.j
 import { TensorError } from '../errors.js';
 import type { Backend, BackendName, BackendReport } from '../types.js';
 import { WasmArenaEngine } from '../webasm/engine.js';
-import { describePrefillStep } from '../webasm/prefill-step.js';
 import type { KernelFactory } from '../webasm/program.js';
+import { describeStreamStep } from '../webasm/stream-step.js';
 import { nodeModule, ThreadPool } from '../webasm/thread-pool.js';
 import { BaseBackend } from './base.js';
 import { GpuJsEngine, type GpuJsEngineOptions } from './gpujs.js';
@@ -170,7 +170,7 @@ async function instantiate(
     reason += pool
       ? `; ${pool.size} threads over shared WebAssembly memory`
       : `; 1 thread (${threads <= 1 ? 'threads: 1 requested' : 'no SharedArrayBuffer here: cross-origin isolation (COOP/COEP) enables threads'})`;
-    reason += `; ${describePrefillStep()}`;
+    reason += `; ${describeStreamStep()}`;
   } else {
     engine = new GpuJsEngine(name, gpu, { threads: options.threads, compact });
   }

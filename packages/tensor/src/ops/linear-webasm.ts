@@ -55,40 +55,68 @@ function epilogue(
 /**
  * Decode kernel source: arguments x [kSlots(K)] (zero-padded), bias [16, G] (q order), gelu (0 | 1);
  * constants w0 … w3 [16, kSlots(K)/4, G] (int8: [32, kPairs(K)/4, G]), scale? [16, G] (int8, q order).
+ * `streamsPerStep` 2 (webasm/stream-step.ts): the four streams as one constant `w` [16, kSlots(K)/4, 4G]
+ * (int8: [32, kPairs(K)/4, 4G]), two per step of an inner loop; the same sums in the same order.
  */
-export function matvecSource(p: PackedLinearShape): string {
+export function matvecSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): string {
   const s = ['s0', 's1', 's2', 's3'];
   const lane = (c: number) => (c === 0 ? 'this.thread.x' : `this.thread.x + ${4 * c}`);
   const at = (c: number) => `[this.thread.y][${lane(c)}]`;
+  const joined = streamsPerStep === 2;
+  // stream u's array: its own constant, or groups uG … uG + G − 1 of the joined one
+  const stream = (u: string) =>
+    joined
+      ? `this.constants.${JOINED_STREAMS}[${u} * ${p.G} + this.thread.y]`
+      : `this.constants.${streamName(Number(u))}[this.thread.y]`;
   if (p.int8) {
     // x: int16 [2, K2] (k pairs), xs: its scale; stream u [32, K2/4, G]: lane x's pair of feature
     // q = 4c + x at 8c + 2x; iteration j sums pairs 4j … 4j + 3 (k = 8j … 8j + 7), two per statement
-    const term = (c: number, u: number) => {
-      const w = `this.constants.${streamName(u)}[this.thread.y][j][this.thread.x * 2 + ${8 * c}`;
+    const term = (c: number, u: string) => {
+      const w = `${stream(u)}[j][this.thread.x * 2 + ${8 * c}`;
       const pair = `j * ${STREAMS} + ${u}`;
       return `x[${pair}][0] * ${w}] + x[${pair}][1] * ${w} + 1]`;
     };
+    const body = joined
+      ? [
+          `  for (let h = 0; h < ${STREAMS / 2}; h++) {`,
+          ...s.map((v, c) => `    ${v} += ${term(c, '(h * 2)')} + ${term(c, '(h * 2 + 1)')};`),
+          '  }',
+        ]
+      : [
+          ...s.map((v, c) => `  ${v} += ${term(c, '0')} + ${term(c, '1')};`),
+          ...s.map((v, c) => `  ${v} += ${term(c, '2')} + ${term(c, '3')};`),
+        ];
     return [
       'function (x, bias, gelu, xs) {',
       ...s.map((v) => `let ${v} = 0;`),
       `for (let j = 0; j < ${kPairs(p.K) / STREAMS}; j++) {`,
-      ...s.map((v, c) => `  ${v} += ${term(c, 0)} + ${term(c, 1)};`),
-      ...s.map((v, c) => `  ${v} += ${term(c, 2)} + ${term(c, 3)};`),
+      ...body,
       '}',
       ...epilogue(p, s, at, () => 'xs'),
       `return [${s.join(', ')}];`,
       '}',
     ].join('\n');
   }
-  const step = (u: number) => [
-    `  const xk${u} = x[j * ${STREAMS} + ${u}];`,
-    ...s.map((v, c) => `  ${v} += xk${u} * this.constants.${streamName(u)}[this.thread.y][j][${lane(c)}];`),
-  ];
+  const products = (xk: string, u: string, indent: string) =>
+    s.map((v, c) => `${indent}${v} += ${xk} * ${stream(u)}[j][${lane(c)}];`);
+  const body = joined
+    ? [
+        `  for (let h = 0; h < ${STREAMS / 2}; h++) {`,
+        `    const xa = x[j * ${STREAMS} + h * 2];`,
+        `    const xb = x[j * ${STREAMS} + h * 2 + 1];`,
+        ...products('xa', '(h * 2)', '    '),
+        ...products('xb', '(h * 2 + 1)', '    '),
+        '  }',
+      ]
+    : Array.from({ length: STREAMS }, (_, u) => [
+        `  const xk${u} = x[j * ${STREAMS} + ${u}];`,
+        ...products(`xk${u}`, String(u), '  '),
+      ]).flat();
   return [
     'function (x, bias, gelu) {',
     ...s.map((v) => `let ${v} = 0;`),
     `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`,
-    ...Array.from({ length: STREAMS }, (_, u) => step(u)).flat(),
+    ...body,
     '}',
     ...epilogue(p, s, at, () => '1'),
     `return [${s.join(', ')}];`,
@@ -137,8 +165,8 @@ export function rowsSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): str
     ].join('\n');
   }
   // stream u of the one constant sits at groups uG … uG + G − 1; a step reads `streamsPerStep` of them
-  // (webasm/prefill-step.ts: which form an engine compiles well)
-  const weight = (u: string) => `this.constants.${PREFILL_WEIGHTS}[${u} + g][j][${lane}]`;
+  // (webasm/stream-step.ts: which form an engine compiles well)
+  const weight = (u: string) => `this.constants.${JOINED_STREAMS}[${u} + g][j][${lane}]`;
   const product = (v: string, r: number, u: string, w: string) =>
     `${v} += x[r0 + ${r}][j * ${STREAMS} + ${u}] * ${w};`;
   const loop =
@@ -178,8 +206,8 @@ export const STREAMS = 4;
 /** The kernel constant holding stream `s`. */
 export const streamName = (s: number): string => `w${s}`;
 
-/** The f32 and f16 prefill kernels' one weight constant: the four streams end to end. */
-export const PREFILL_WEIGHTS = 'w';
+/** The one weight constant of a kernel that reads the four streams as one: the streams end to end. */
+export const JOINED_STREAMS = 'w';
 
 /** k slots of an f32 or f16 weight: K rounded up to a multiple of STREAMS (weights and x padded with 0). */
 export const kSlots = (K: number): number => Math.ceil(K / STREAMS) * STREAMS;

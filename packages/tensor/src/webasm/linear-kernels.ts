@@ -7,12 +7,12 @@
 import type { DeviceBuffer as Buffer } from '../backend.js';
 import { RawHalfArray } from '../codegen/half-array.js';
 import {
+  JOINED_STREAMS,
   kPairs,
   kSlots,
   matvecSource,
   PREFILL_BLOCKS,
   PREFILL_ROWS,
-  PREFILL_WEIGHTS,
   rowsSource,
   STREAMS,
   scatterRows,
@@ -22,9 +22,9 @@ import { quantizeActivations } from './activation-quant.js';
 import type { Region } from './arena.js';
 import type { HostBuffers } from './host-buffers.js';
 import { PACKED_BYTES, type PackedWeight, packedView, streamLength, toQOrder } from './packed-weight.js';
-import { prefillStreamsPerStep, type StreamsPerStep } from './prefill-step.js';
 import { type ProgramOptions, WasmProgram } from './program.js';
 import type { ProgramCode } from './program-code.js';
+import { engineStreamsPerStep, type StreamsPerStep } from './stream-step.js';
 import type { ThreadPool } from './thread-pool.js';
 
 type InputClass = new (value: unknown, size: number[]) => unknown;
@@ -54,8 +54,8 @@ export class LinearKernels {
   readonly #rowScales = new Float32Array(PREFILL_ROWS);
   /** f32, f16 decode: one row of activations per length, scaled (f16) and zero-padded to kSlots(K). */
   readonly #rowCopies = new Map<number, Float32Array>();
-  /** f32, f16 prefill: weight streams per step of the kernel's loop, the form this engine compiles well. */
-  readonly streamsPerStep: StreamsPerStep = prefillStreamsPerStep();
+  /** Weight streams per step of the kernels' loops (not int8 prefill): the form this engine compiles well. */
+  readonly streamsPerStep: StreamsPerStep = engineStreamsPerStep();
 
   constructor(host: LinearKernelsHost) {
     this.#host = host;
@@ -172,19 +172,19 @@ export class LinearKernels {
     const view = packedView(weight);
     const w = raw ? RawHalfArray.fromBits(view as Uint16Array) : view;
     // the STREAMS arrays: consecutive slices of the packed values, each a constant and a region of its own,
-    // except in the f32 and f16 prefill kernels, which read them as one (rowsSource)
+    // or one constant over all four where the kernel reads them so (the f32/f16 prefill kernel, and every
+    // decode kernel in the two-streams-per-step form: linear-webasm.ts)
     const length = streamLength(weight.kind, K, G);
     const bytes = length * PACKED_BYTES[weight.kind];
     const decode = which === 'decode';
+    const step = this.streamsPerStep;
+    const joined = decode ? step === 2 : !int8;
+    const block = int8 ? [32, K2 / STREAMS] : [16, Kp / STREAMS];
     const constants: Record<string, unknown> = {};
     const regions: Record<string, Region> = {};
-    if (!decode && !int8) {
-      constants[PREFILL_WEIGHTS] = new Input(w.subarray(0, STREAMS * length), [
-        16,
-        Kp / STREAMS,
-        STREAMS * G,
-      ]);
-      regions[PREFILL_WEIGHTS] = {
+    if (joined) {
+      constants[JOINED_STREAMS] = new Input(w.subarray(0, STREAMS * length), [...block, STREAMS * G]);
+      regions[JOINED_STREAMS] = {
         chunk: weight.data.chunk,
         offset: weight.data.offset,
         bytes: STREAMS * bytes,
@@ -192,7 +192,7 @@ export class LinearKernels {
     } else {
       for (let s = 0; s < STREAMS; s++) {
         const slice = w.subarray(s * length, (s + 1) * length);
-        constants[streamName(s)] = new Input(slice, int8 ? [32, K2 / STREAMS, G] : [16, Kp / STREAMS, G]);
+        constants[streamName(s)] = new Input(slice, [...block, G]);
         regions[streamName(s)] = { chunk: weight.data.chunk, offset: weight.data.offset + s * bytes, bytes };
       }
     }
@@ -204,7 +204,7 @@ export class LinearKernels {
       : new Input(new Float32Array(rows * Kp), decode ? [Kp] : [Kp, rows]);
     const rowScales = decode ? [0.5] : [new Input(new Float32Array(rows), [rows])];
     return {
-      source: decode ? matvecSource({ K, G, int8 }) : rowsSource({ K, G, int8 }, this.streamsPerStep),
+      source: decode ? matvecSource({ K, G, int8 }, step) : rowsSource({ K, G, int8 }, step),
       settings: {
         output: decode ? [4, G] : [4, 4, G * PREFILL_BLOCKS],
         returnType: 'Array(4)',

@@ -106,7 +106,7 @@ suite(`browser conformance${missing ? ` (skipped: ${missing})` : ''}`, () => {
         if (name === 'webasm') expect(reason).toContain('fast code generation');
         // the prefill kernel's form is chosen from the page's V8 (Chromium's user agent)
         if (name === 'webasm')
-          expect(reason).toMatch(/prefill kernel: [24] weight streams per step \(V8 \d+\)/);
+          expect(reason).toMatch(/linear kernels: [24] weight streams per step \(V8 \d+\)/);
         // with two threads the page's Web Worker must really take chunks (a worker that dies on its source,
         // as one did when a bundler renamed a function it embeds, leaves every call to the main thread)
         if (name === 'webasm' && threads > 1) expect(workerChunks).toBeGreaterThan(0);

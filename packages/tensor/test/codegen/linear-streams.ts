@@ -1,6 +1,6 @@
 // The weight constants of the webasm linear kernels (src/ops/linear-webasm.ts) from one packed array.
 import * as gpujs from 'gpu.js';
-import { PREFILL_WEIGHTS, STREAMS, streamName } from '../../src/ops/linear-webasm.js';
+import { JOINED_STREAMS, STREAMS, streamName } from '../../src/ops/linear-webasm.js';
 
 type Packed = Float32Array | Int8Array | Uint16Array;
 
@@ -32,22 +32,24 @@ export function streamConstants(
 }
 
 /**
- * The f32/f16 prefill kernel's one constant: the four streams of {@link streamConstants} end to end,
+ * The one constant of a kernel that reads the four streams as one (the f32/f16 prefill kernel, and the
+ * decode kernels in the two-streams-per-step form): the streams of {@link streamConstants} end to end,
  * [block, slots/4, 4G] (stream s at groups sG … sG + G − 1).
  */
-export function prefillConstants(
-  packed: Float32Array | Uint16Array,
+export function joinedConstants(
+  packed: Packed,
   slots: number,
   G: number,
+  block: number,
 ): Record<string, gpujs.Input> {
-  const streams = Object.values(streamConstants(packed, slots, G, 16));
-  const make = packed.constructor as new (length: number) => Float32Array | Uint16Array;
+  const streams = Object.values(streamConstants(packed, slots, G, block));
+  const make = packed.constructor as new (length: number) => Packed;
   const per = packed.length / STREAMS;
   const all = new make(packed.length);
   streams.forEach((input, s) => {
-    all.set((input as unknown as { value: Float32Array | Uint16Array }).value, s * per);
+    all.set((input as unknown as { value: Packed }).value, s * per);
   });
   return {
-    [PREFILL_WEIGHTS]: new gpujs.Input(all as unknown as number[], [16, slots / STREAMS, STREAMS * G]),
+    [JOINED_STREAMS]: new gpujs.Input(all as unknown as number[], [block, slots / STREAMS, STREAMS * G]),
   };
 }

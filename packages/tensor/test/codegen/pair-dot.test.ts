@@ -14,7 +14,7 @@ import {
 } from '../../src/ops/linear-webasm.js';
 import { seededInt8 } from './compact-helpers.js';
 import { bitsEqual, runPair } from './harness.js';
-import { streamConstants } from './linear-streams.js';
+import { joinedConstants, streamConstants } from './linear-streams.js';
 import { simdKernelCounts } from './wasm-walk.js';
 
 afterAll(() => {
@@ -214,31 +214,38 @@ describe('the int8 linear kernels of ops/linear-webasm.ts', () => {
   const int16Input = (values: Int16Array, dims: number[]) =>
     new gpujs.Input(values as unknown as number[], dims as unknown as gpujs.OutputDimensions);
 
-  it('decode: 16 dot products per step, activation pairs loaded once for the four accumulators', () => {
-    const x = seededInt16(2 * K2, 12);
-    const pair = runPair(
-      (gpu) =>
-        gpu.createKernel(
-          matvecSource({ K, G, int8: true }) as unknown as () => number,
-          {
-            output: [4, G],
-            returnType: 'Array(4)',
-            constants,
-          } as gpujs.IGPUKernelSettings,
-        ),
-      [int16Input(x, [2, K2]), new gpujs.Input(bias as unknown as number[], [16, G]), 0, 1],
-    );
-    // cell (lane, g) component c is feature q = 4c + lane of group g: the reference's component order
-    expect(bitsEqual(pair.extended, reference(x, w, K2, G, 4, 2))).toBe(true);
-    expect(bitsEqual(pair.extended, pair.stock)).toBe(true);
-    const counts = simdKernelCounts(pair.extendedBytes);
-    // a step: four pairs (one per stream) for four accumulators, summed two pairs per statement
-    expect(counts.get(`loop:${DOT}`)).toBe(16);
-    expect(counts.get(`loop:${LOAD8X8_S}`)).toBe(16);
-    expect(counts.get('loop:fd09')).toBe(4); // v128.load32_splat: four activation pairs per step, shared
-    expect(counts.get('loop:fdae')).toBe(8); // i32x4.add: two pairs per accumulator and statement
-    expect(counts.get('loop:fdfa')).toBe(8); // one f32x4.convert_i32x4_s per accumulator and statement
-  });
+  it.each([4, 2] as const)(
+    'decode (%i streams per step): 4 dot products per stream and step, activation pairs loaded once for the four accumulators',
+    (streamsPerStep) => {
+      const x = seededInt16(2 * K2, 12);
+      const pair = runPair(
+        (gpu) =>
+          gpu.createKernel(
+            matvecSource({ K, G, int8: true }, streamsPerStep) as unknown as () => number,
+            {
+              output: [4, G],
+              returnType: 'Array(4)',
+              constants:
+                streamsPerStep === 4
+                  ? constants
+                  : { ...joinedConstants(w, K2, G, 32), scale: constants.scale },
+            } as gpujs.IGPUKernelSettings,
+          ),
+        [int16Input(x, [2, K2]), new gpujs.Input(bias as unknown as number[], [16, G]), 0, 1],
+      );
+      // cell (lane, g) component c is feature q = 4c + lane of group g: the reference's component order
+      expect(bitsEqual(pair.extended, reference(x, w, K2, G, 4, 2))).toBe(true);
+      expect(bitsEqual(pair.extended, pair.stock)).toBe(true);
+      const counts = simdKernelCounts(pair.extendedBytes);
+      // a step: one pair per stream for four accumulators, summed two pairs per statement
+      const n = streamsPerStep;
+      expect(counts.get(`loop:${DOT}`)).toBe(4 * n);
+      expect(counts.get(`loop:${LOAD8X8_S}`)).toBe(4 * n);
+      expect(counts.get('loop:fd09')).toBe(n); // v128.load32_splat: an activation pair per stream, shared
+      expect(counts.get('loop:fdae')).toBe(2 * n); // i32x4.add: two pairs per accumulator and statement
+      expect(counts.get('loop:fdfa')).toBe(2 * n); // one f32x4.convert_i32x4_s per accumulator and statement
+    },
+  );
 
   it('prefill: each weight vector loaded once per step for the four rows, rows scaled one by one', () => {
     const x = seededInt16(2 * K2 * PREFILL_ROWS, 13);

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { uninstallWebasmCodegen } from '../../src/codegen/index.js';
 import { PREFILL_BLOCKS, PREFILL_ROWS, rowsSource } from '../../src/ops/linear-webasm.js';
 import { bitsEqual, runPair, seeded } from './harness.js';
-import { prefillConstants } from './linear-streams.js';
+import { joinedConstants } from './linear-streams.js';
 import { simdKernelCounts } from './wasm-walk.js';
 
 afterAll(() => {
@@ -29,7 +29,7 @@ describe('splatted uniform loads', () => {
           {
             output: [4, 4, G * PREFILL_BLOCKS],
             returnType: 'Array(4)',
-            constants: prefillConstants(w, K, G),
+            constants: joinedConstants(w, K, G, 16),
           } as gpujs.IGPUKernelSettings,
         ),
       [

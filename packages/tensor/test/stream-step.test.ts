@@ -1,0 +1,106 @@
+// Which form of the linear kernels an engine gets (src/webasm/stream-step.ts), the override, and that a
+// backend built with either form computes the same bits as the other (decode and prefill kernels, every
+// storage) and the reference's values.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Backend, Weight } from '../src/index.js';
+import { createBackend, linear } from '../src/index.js';
+import { randomArray, relativeError, seededRandom } from '../src/testing/compare.js';
+import { createReferenceBackend } from '../src/testing/index.js';
+import {
+  describeStreamStep,
+  engineStreamsPerStep,
+  STREAMS_PER_STEP_SWITCH,
+  streamsPerStepFor,
+  v8MajorVersion,
+} from '../src/webasm/stream-step.js';
+
+const globals = globalThis as Record<string, unknown>;
+
+afterEach(() => {
+  delete globals[STREAMS_PER_STEP_SWITCH];
+});
+
+describe('linear kernel form', () => {
+  it('takes two streams per step on V8 before 13, four on later V8 and on other engines', () => {
+    expect(streamsPerStepFor(11)).toBe(2);
+    expect(streamsPerStepFor(12)).toBe(2);
+    expect(streamsPerStepFor(13)).toBe(4);
+    expect(streamsPerStepFor(15)).toBe(4);
+    expect(streamsPerStepFor(undefined)).toBe(4);
+  });
+
+  it("reads this Node's V8 version", () => {
+    // without the override (which a run may set in the environment to test the other form)
+    const fromEnv = process.env[STREAMS_PER_STEP_SWITCH];
+    delete process.env[STREAMS_PER_STEP_SWITCH];
+    try {
+      const major = Number.parseInt(process.versions.v8, 10);
+      expect(v8MajorVersion()).toBe(major);
+      expect(engineStreamsPerStep()).toBe(streamsPerStepFor(major));
+      expect(describeStreamStep()).toBe(
+        `linear kernels: ${streamsPerStepFor(major)} weight streams per step (V8 ${major})`,
+      );
+    } finally {
+      if (fromEnv !== undefined) process.env[STREAMS_PER_STEP_SWITCH] = fromEnv;
+    }
+  });
+
+  it("reads a Chromium page's V8 version from its user agent", () => {
+    const page = (userAgent: string) => v8MajorVersion({ navigator: { userAgent } });
+    const headless =
+      'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36';
+    expect(page(headless)).toBe(15);
+    expect(page('Mozilla/5.0 (Windows NT 10.0) AppleWebKit/537.36 Chrome/124.0.6367.60 Safari/537.36')).toBe(
+      12,
+    );
+    expect(page('Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0')).toBeUndefined();
+    expect(v8MajorVersion({})).toBeUndefined();
+  });
+
+  it('follows the override, and names a bad one', () => {
+    globals[STREAMS_PER_STEP_SWITCH] = 4;
+    expect(engineStreamsPerStep()).toBe(4);
+    globals[STREAMS_PER_STEP_SWITCH] = '2';
+    expect(engineStreamsPerStep()).toBe(2);
+    expect(describeStreamStep()).toBe(
+      `linear kernels: 2 weight streams per step (${STREAMS_PER_STEP_SWITCH} set)`,
+    );
+    globals[STREAMS_PER_STEP_SWITCH] = 3;
+    expect(() => engineStreamsPerStep()).toThrow(/GPT2JS_WASM_STREAMS_PER_STEP must be 2 or 4, got 3/);
+  });
+
+  it.each(['f32', 'f16', 'int8'] as const)(
+    'gives the same bits in both forms, decode and prefill, close to the reference (%s)',
+    async (dtype) => {
+      const K = 200; // not a multiple of 16 (f32/f16 k slots) nor of 8 (int8 k pairs): padded
+      const N = 72;
+      const rnd = seededRandom(11);
+      const w = randomArray(rnd, K * N, 0.1);
+      const bias = randomArray(rnd, N);
+      const x = randomArray(rnd, 21 * K);
+      const reference = createReferenceBackend();
+      const rw = reference.weight(w, [K, N], { dtype });
+      // 1 and 3 rows: the decode kernel; 21: two prefill calls, the second partly zero rows
+      for (const R of [1, 3, 21]) {
+        const op = (be: Backend, weight: Weight) =>
+          be.scope(async () =>
+            linear(be.tensor(x.subarray(0, R * K), [R, K]), weight, be.tensor(bias, [N]), {
+              activation: 'gelu_new',
+            }).toArray(),
+          );
+        const outputs: Float32Array[] = [];
+        for (const step of [2, 4]) {
+          globals[STREAMS_PER_STEP_SWITCH] = step;
+          const backend = await createBackend({ backend: 'webasm' });
+          expect(backend.report().reason).toContain(`linear kernels: ${step} weight streams per step`);
+          outputs.push(await op(backend, backend.weight(w, [K, N], { dtype })));
+          backend.dispose();
+        }
+        expect(Array.from(outputs[0]), `R ${R}`).toEqual(Array.from(outputs[1]));
+        const want = await op(reference, rw);
+        expect(relativeError(outputs[0], want), `R ${R}`).toBeLessThan(dtype === 'int8' ? 2e-2 : 1e-5);
+      }
+      reference.dispose();
+    },
+  );
+});
