@@ -19,6 +19,7 @@
 // an i32x4 and widen the four together. gpu.js's emitter has no opcodes for these loads and extends,
 // so they are written as raw bytes through its `_push`.
 import { type CompactInfo, compactInfo } from './compact-storage.js';
+import { pushHalfFieldsMask } from './entry-constants.js';
 import type { AnyMethod, AstNode, WasmEmitter, WasmFunctionNode } from './gpujs-internals.js';
 import { inductionRead } from './induction-pointers.js';
 import { memory, raw } from './raw-bytes.js';
@@ -31,8 +32,6 @@ const V128_LOAD16X4_S = [0xfd, 0x03];
 const I32X4_EXTEND_LOW_I16X8_S = [0xfd, 0xa7, 0x01];
 
 const F16_REBIAS = 2 ** 112;
-/** sign (bit 31) plus the 15 exponent/mantissa bits of a half shifted left by 13 */
-const F16_FIELDS = 0x8fffe000 | 0;
 const F32_INF = 0x7f800000;
 
 /** How one compact kind is addressed, loaded and widened to f32. */
@@ -77,8 +76,10 @@ function halfToFloat(em: WasmEmitter): void {
 }
 
 /** stack: i32x4 of sign-extended half bits → f32x4; `finite`: the halves are known not to be Inf/NaN */
-function halfToFloatX4(em: WasmEmitter, finite: boolean): void {
-  em.i32Const(13).i32x4Shl().v128ConstI32x4(F16_FIELDS, F16_FIELDS, F16_FIELDS, F16_FIELDS).v128And();
+function halfToFloatX4(em: WasmEmitter, node: object, finite: boolean): void {
+  em.i32Const(13).i32x4Shl();
+  pushHalfFieldsMask(em, node);
+  em.v128And();
   em.v128ConstF32x4(F16_REBIAS, F16_REBIAS, F16_REBIAS, F16_REBIAS).f32x4Mul();
   if (finite) return;
   const f = em.addLocal('v128');
@@ -113,7 +114,7 @@ const INT8: ElementCodec = {
 function twoByteCodec(
   scalarLoad: number[],
   widen: (em: WasmEmitter) => void,
-  widenX4: (em: WasmEmitter) => void,
+  widenX4: (em: WasmEmitter, node: WasmFunctionNode) => void,
 ): ElementCodec {
   const codec: ElementCodec = {
     scalar(node, offset) {
@@ -130,21 +131,21 @@ function twoByteCodec(
     },
     vectorAt(node, offset) {
       memory(node.em, V128_LOAD16X4_S, 1, offset);
-      widenX4(node.em);
+      widenX4(node.em, node);
     },
     gather(node, offset, lanes) {
       gatherI32(node.em, lanes, () => {
         node.em.i32Const(1).i32Shl();
         memory(node.em, I32_LOAD16_S, 1, offset);
       });
-      widenX4(node.em);
+      widenX4(node.em, node);
     },
   };
   return codec;
 }
 
 const halfCodec = (finite: boolean): ElementCodec =>
-  twoByteCodec(I32_LOAD16_U, halfToFloat, (em) => halfToFloatX4(em, finite));
+  twoByteCodec(I32_LOAD16_U, halfToFloat, (em, node) => halfToFloatX4(em, node, finite));
 
 const INT16 = twoByteCodec(
   I32_LOAD16_S,
@@ -164,8 +165,10 @@ function rawHalfToFloat(em: WasmEmitter): void {
 }
 
 /** RawHalfArray: the half's fields shifted into place, without the × 2^112 (half-array.ts). */
-const RAW_HALF = twoByteCodec(I32_LOAD16_U, rawHalfToFloat, (em) => {
-  em.i32Const(13).i32x4Shl().v128ConstI32x4(F16_FIELDS, F16_FIELDS, F16_FIELDS, F16_FIELDS).v128And();
+const RAW_HALF = twoByteCodec(I32_LOAD16_U, rawHalfToFloat, (em, node) => {
+  em.i32Const(13).i32x4Shl();
+  pushHalfFieldsMask(em, node);
+  em.v128And();
 });
 
 /** The codec of a compact region. */

@@ -11,6 +11,7 @@
 // Only the root kernel's own reads change. Helper functions keep reading the globals: the SIMD
 // kernel lane-scalarises helper calls by writing each lane's thread.x into the global and restores
 // the quad's base value afterwards, which is the value the locals hold.
+import { clearEntryConstants, setEntryConstants } from './entry-constants.js';
 import type { AnyMethod, AstNode, WasmEmitter } from './gpujs-internals.js';
 
 const AXES = ['x', 'y', 'z'] as const;
@@ -46,7 +47,8 @@ export function threadAxis(ast: AstNode): Axis | null {
 /**
  * Wraps `emitFunction` / `emitVectorFunction`: while the root kernel's function is emitted, the
  * function it adds (`kernel` / `kernel_simd`) starts with `global.get thread*; local.set` for the
- * three ids, and the node remembers those locals for the read overrides below.
+ * three ids (and `kernel_simd` the constants of entry-constants.ts), and the node remembers those locals for
+ * the read overrides below.
  */
 export function makeThreadLocalsWalk(original: AnyMethod): AnyMethod {
   return function emitWithThreadLocals(this: RootNode, assembler: RootNode['assembler']): unknown {
@@ -66,6 +68,8 @@ export function makeThreadLocalsWalk(original: AnyMethod): AnyMethod {
           em.globalGet(global).localSet(locals[axis]);
         }
         node[THREAD_LOCALS] = locals;
+        if (name === 'kernel_simd') setEntryConstants(em, node);
+        else clearEntryConstants(node);
       }
       return em;
     };
@@ -75,6 +79,7 @@ export function makeThreadLocalsWalk(original: AnyMethod): AnyMethod {
       if (hadOwn) module.addFunction = own;
       else delete (module as { addFunction?: AnyMethod }).addFunction;
       this[THREAD_LOCALS] = undefined;
+      clearEntryConstants(this);
     }
   };
 }

@@ -21,6 +21,8 @@ afterAll(() => {
 });
 
 const F32X4_MUL = 'fde6';
+const V128_AND = 'fd4e';
+const V128_CONST = 'fd0c';
 
 /** The f32 values a kernel reads for raw halves. */
 function rawValues(bits: Uint16Array): Float32Array {
@@ -67,6 +69,13 @@ describe('RawHalfArray', () => {
     const halfMuls = simdKernelCounts(moduleBytes(halfKernel)).get(`loop:${F32X4_MUL}`);
     expect(rawMuls).toBe(1); // the product only
     expect(halfMuls).toBe(2); // the product and the rebias
+    // the field mask comes from a local set at kernel_simd's entry (entry-constants.ts), not a v128.const
+    // in the loop, which V8 13.6 would rematerialise at every use
+    for (const kernel of [rawKernel, halfKernel]) {
+      const counts = simdKernelCounts(moduleBytes(kernel));
+      expect(counts.get(`loop:${V128_AND}`)).toBe(1);
+      expect(counts.get(`loop:${V128_CONST}`) ?? 0).toBe(kernel === rawKernel ? 0 : 1); // HalfArray: × 2^112
+    }
     gpu.destroy();
   });
 
