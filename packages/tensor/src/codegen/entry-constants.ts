@@ -6,7 +6,8 @@
 // immediate or RIP-relative load into a general register, `vmovq`, `vpunpcklqdq`): 16 times per step in the
 // f16 decode kernel, about half of the step's instructions. Read from a local, the mask stays in a
 // register. Measured (2-core AMD EPYC, 1×3072·3072×768 f16 from the cache, one thread, best of 300 calls):
-// Node 24 13.5 → 21.3 GB/s; Node 20 (V8 11.3, which already kept one copy per step) 16.1 → 16.1.
+// Node 24 13.5 → 21.2 GB/s; Node 20 (V8 11.3, which already kept one copy per step) unchanged (16.1 without
+// FMA, 20.2–20.7 with it).
 import type { WasmEmitter } from './gpujs-internals.js';
 
 /** sign (bit 31) plus the 15 exponent/mantissa bits of a half shifted left by 13 */
