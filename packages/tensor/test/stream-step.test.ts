@@ -7,8 +7,8 @@ import { createBackend, linear } from '../src/index.js';
 import { randomArray, relativeError, seededRandom } from '../src/testing/compare.js';
 import { createReferenceBackend } from '../src/testing/index.js';
 import {
-  describeStreamStep,
-  engineStreamsPerStep,
+  describeStreamForm,
+  engineStreamForm,
   STREAMS_PER_STEP_SWITCH,
   streamsPerStepFor,
   v8MajorVersion,
@@ -36,8 +36,8 @@ describe('linear kernel form', () => {
     try {
       const major = Number.parseInt(process.versions.v8, 10);
       expect(v8MajorVersion()).toBe(major);
-      expect(engineStreamsPerStep()).toBe(streamsPerStepFor(major));
-      expect(describeStreamStep()).toBe(
+      expect(engineStreamForm()).toEqual({ streamsPerStep: streamsPerStepFor(major), why: `V8 ${major}` });
+      expect(describeStreamForm(engineStreamForm())).toBe(
         `linear kernels: ${streamsPerStepFor(major)} weight streams per step (V8 ${major})`,
       );
     } finally {
@@ -59,14 +59,14 @@ describe('linear kernel form', () => {
 
   it('follows the override, and names a bad one', () => {
     globals[STREAMS_PER_STEP_SWITCH] = 4;
-    expect(engineStreamsPerStep()).toBe(4);
+    expect(engineStreamForm().streamsPerStep).toBe(4);
     globals[STREAMS_PER_STEP_SWITCH] = '2';
-    expect(engineStreamsPerStep()).toBe(2);
-    expect(describeStreamStep()).toBe(
+    expect(engineStreamForm().streamsPerStep).toBe(2);
+    expect(describeStreamForm(engineStreamForm())).toBe(
       `linear kernels: 2 weight streams per step (${STREAMS_PER_STEP_SWITCH} set)`,
     );
     globals[STREAMS_PER_STEP_SWITCH] = 3;
-    expect(() => engineStreamsPerStep()).toThrow(/GPT2JS_WASM_STREAMS_PER_STEP must be 2 or 4, got 3/);
+    expect(() => engineStreamForm()).toThrow(/GPT2JS_WASM_STREAMS_PER_STEP must be 2 or 4, got 3/);
   });
 
   it.each(['f32', 'f16', 'int8'] as const)(

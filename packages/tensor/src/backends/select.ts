@@ -9,7 +9,7 @@ import { TensorError } from '../errors.js';
 import type { Backend, BackendName, BackendReport } from '../types.js';
 import { WasmArenaEngine } from '../webasm/engine.js';
 import type { KernelFactory } from '../webasm/program.js';
-import { describeStreamStep } from '../webasm/stream-step.js';
+import { describeStreamForm } from '../webasm/stream-step.js';
 import { nodeModule, ThreadPool } from '../webasm/thread-pool.js';
 import { BaseBackend } from './base.js';
 import { GpuJsEngine, type GpuJsEngineOptions } from './gpujs.js';
@@ -162,15 +162,16 @@ async function instantiate(
   if (arena) {
     const threads = options.threads ?? (await hardwareThreads());
     const pool = await ThreadPool.create(threads);
-    engine = new WasmArenaEngine({
+    const arenaEngine = new WasmArenaEngine({
       factory: gpu as unknown as KernelFactory,
       Input: gpujs.Input as never,
       pool,
     });
+    engine = arenaEngine;
     reason += pool
       ? `; ${pool.size} threads over shared WebAssembly memory`
       : `; 1 thread (${threads <= 1 ? 'threads: 1 requested' : 'no SharedArrayBuffer here: cross-origin isolation (COOP/COEP) enables threads'})`;
-    reason += `; ${describeStreamStep()}`;
+    reason += `; ${describeStreamForm(arenaEngine.linearForm)}`;
   } else {
     engine = new GpuJsEngine(name, gpu, { threads: options.threads, compact });
   }

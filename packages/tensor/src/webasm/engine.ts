@@ -31,6 +31,7 @@ import { LinearKernels } from './linear-kernels.js';
 import { type PackedWeight, packWeight, readFeature } from './packed-weight.js';
 import { type KernelFactory, type ProgramOptions, WasmProgram } from './program.js';
 import { packWeightFromRows, type RowReader } from './stream-pack.js';
+import type { StreamForm } from './stream-step.js';
 import type { ThreadPool } from './thread-pool.js';
 
 type InputClass = new (value: unknown, size: number[]) => unknown;
@@ -92,6 +93,11 @@ export class WasmArenaEngine implements Engine {
   /** Worker threads in use, counting the calling thread (1: no workers). */
   get threads(): number {
     return this.#pool?.size ?? 1;
+  }
+
+  /** The linear kernels' loop form on this engine (stream-step.ts). */
+  get linearForm(): StreamForm {
+    return this.#linear.form;
   }
 
   /** Chunks of kernel calls the worker threads have run so far (0 without workers). */

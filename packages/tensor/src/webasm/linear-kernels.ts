@@ -24,7 +24,7 @@ import type { HostBuffers } from './host-buffers.js';
 import { PACKED_BYTES, type PackedWeight, packedView, streamLength, toQOrder } from './packed-weight.js';
 import { type ProgramOptions, WasmProgram } from './program.js';
 import type { ProgramCode } from './program-code.js';
-import { engineStreamsPerStep, type StreamsPerStep } from './stream-step.js';
+import { engineStreamForm, type StreamForm } from './stream-step.js';
 import type { ThreadPool } from './thread-pool.js';
 
 type InputClass = new (value: unknown, size: number[]) => unknown;
@@ -55,7 +55,7 @@ export class LinearKernels {
   /** f32, f16 decode: one row of activations per length, scaled (f16) and zero-padded to kSlots(K). */
   readonly #rowCopies = new Map<number, Float32Array>();
   /** Weight streams per step of the kernels' loops (not int8 prefill): the form this engine compiles well. */
-  readonly streamsPerStep: StreamsPerStep = engineStreamsPerStep();
+  readonly form: StreamForm = engineStreamForm();
 
   constructor(host: LinearKernelsHost) {
     this.#host = host;
@@ -177,7 +177,7 @@ export class LinearKernels {
     const length = streamLength(weight.kind, K, G);
     const bytes = length * PACKED_BYTES[weight.kind];
     const decode = which === 'decode';
-    const step = this.streamsPerStep;
+    const step = this.form.streamsPerStep;
     const joined = decode ? step === 2 : !int8;
     const block = int8 ? [32, K2 / STREAMS] : [16, Kp / STREAMS];
     const constants: Record<string, unknown> = {};

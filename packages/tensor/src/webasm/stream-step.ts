@@ -16,6 +16,8 @@
 // Other engines keep the unrolled form (not measured). Both forms sum every output in the same order: the
 // bits do not depend on the choice.
 
+import { switchSources } from '../codegen/switches.js';
+
 export type StreamsPerStep = 2 | 4;
 
 /** Override: `GPT2JS_WASM_STREAMS_PER_STEP=2|4` (Node) or `globalThis.GPT2JS_WASM_STREAMS_PER_STEP = 2 | 4`. */
@@ -40,32 +42,34 @@ export function v8MajorVersion(
   return chrome ? Math.floor(Number(chrome[1]) / 10) : undefined;
 }
 
-/** The form this engine gets: the override if set to 2 or 4, else by V8 version. */
-export function engineStreamsPerStep(): StreamsPerStep {
-  const forced = overrideValue();
-  return forced ?? streamsPerStepFor(v8MajorVersion());
+/** A form and why this engine got it (for the backend's report). */
+export interface StreamForm {
+  readonly streamsPerStep: StreamsPerStep;
+  readonly why: string;
 }
 
+/** The form this engine gets: the override if set to 2 or 4, else by V8 version. */
+export function engineStreamForm(): StreamForm {
+  const forced = overrideValue();
+  if (forced !== undefined) return { streamsPerStep: forced, why: `${STREAMS_PER_STEP_SWITCH} set` };
+  const v8 = v8MajorVersion();
+  return {
+    streamsPerStep: streamsPerStepFor(v8),
+    why: v8 === undefined ? 'engine version unknown' : `V8 ${v8}`,
+  };
+}
+
+/** The report's words for a form. */
+export function describeStreamForm(form: StreamForm): string {
+  return `linear kernels: ${form.streamsPerStep} weight streams per step (${form.why})`;
+}
+
+/** The override's value: a page's global first, then the environment variable. */
 function overrideValue(): StreamsPerStep | undefined {
-  const globals = globalThis as { process?: { env?: Record<string, string | undefined> } } & Record<
-    string,
-    unknown
-  >;
-  const raw = globals[STREAMS_PER_STEP_SWITCH] ?? globals.process?.env?.[STREAMS_PER_STEP_SWITCH];
+  const { env, global } = switchSources(STREAMS_PER_STEP_SWITCH);
+  const raw = global ?? env;
   if (raw === undefined) return undefined;
   const value = Number(raw);
   if (value === 2 || value === 4) return value;
   throw new RangeError(`${STREAMS_PER_STEP_SWITCH} must be 2 or 4, got ${JSON.stringify(raw)}`);
-}
-
-/** For the backend's report: which form this engine gets, and why. */
-export function describeStreamStep(): string {
-  const step = engineStreamsPerStep();
-  const why =
-    overrideValue() !== undefined
-      ? `${STREAMS_PER_STEP_SWITCH} set`
-      : v8MajorVersion() === undefined
-        ? 'engine version unknown'
-        : `V8 ${v8MajorVersion()}`;
-  return `linear kernels: ${step} weight streams per step (${why})`;
 }
