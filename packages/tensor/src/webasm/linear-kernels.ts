@@ -1,7 +1,7 @@
 // The linear kernels of packed weights (ops/linear-webasm.ts): per weight a decode program (one row per
 // call) and a prefill program (PREFILL_ROWS rows per call), built on first use. int8 weights take their
-// activations as int16 with per-row scales (activation-quant.ts). Weights of one kind and
-// shape sit at one offset of same-sized chunks (packed-weight.ts), so the first of them compiles each
+// activations as int16 with per-row scales (activation-quant.ts, run by quantizer-module.ts). Weights of one
+// kind and shape sit at one offset of same-sized chunks (packed-weight.ts), so the first of them compiles each
 // kernel and the others instantiate that code over their own chunk.
 
 import type { DeviceBuffer as Buffer } from '../backend.js';
@@ -24,6 +24,7 @@ import type { HostBuffers } from './host-buffers.js';
 import { PACKED_BYTES, type PackedWeight, packedView, streamLength, toQOrder } from './packed-weight.js';
 import { type ProgramOptions, WasmProgram } from './program.js';
 import type { ProgramCode } from './program-code.js';
+import { ActivationQuantizer, type QuantizedRows } from './quantizer-module.js';
 import { engineStreamForm, type StreamForm } from './stream-step.js';
 import type { ThreadPool } from './thread-pool.js';
 
@@ -49,7 +50,8 @@ export class LinearKernels {
   /** Biases in q order, per bias buffer. */
   readonly #qBias = new WeakMap<Buffer, Float32Array>();
   readonly #zeroBias = new Map<number, Float32Array>();
-  /** int8: the quantised activations (one buffer per length) and their per-row scales. */
+  /** int8: the activations' quantiser (undefined: quantizeActivations, into the two buffers below). */
+  readonly #quantizer = ActivationQuantizer.create();
   readonly #int16Buffers = new Map<number, Int16Array>();
   readonly #rowScales = new Float32Array(PREFILL_ROWS);
   /** f32, f16 decode: one row of activations per length, scaled (f16) and zero-padded to kSlots(K). */
@@ -80,17 +82,14 @@ export class LinearKernels {
     if (R >= 4) {
       const prefill = this.#program(w, weight, 'prefill', raw);
       // a call takes PREFILL_ROWS rows: the last one's missing rows are zeros (their outputs are dropped)
-      const stride = 2 * kPairs(K);
-      const tile = int8 ? this.#int16(PREFILL_ROWS * stride) : buffers.take(PREFILL_ROWS * Kp);
+      const tile = int8 ? undefined : buffers.take(PREFILL_ROWS * Kp);
       for (let r = 0; r < R; r += PREFILL_ROWS) {
         const rows = Math.min(PREFILL_ROWS, R - r);
         const block = x.subarray(r * K, (r + rows) * K);
-        if (tile instanceof Int16Array) {
-          // int8: rows are quantised straight from x
-          quantizeActivations(block, rows, K, tile, this.#rowScales);
-          tile.fill(0, rows * stride);
-          this.#rowScales.fill(0, rows);
-          prefill.call([tile, qBias, this.#rowScales], [flag], pool);
+        if (!tile) {
+          // int8: rows are quantised straight from x, the missing ones zero
+          const q = this.#quantize(block, rows, K, PREFILL_ROWS);
+          prefill.call([q.values, qBias, q.scales], [flag], pool);
         } else {
           if (Kp === K) tile.set(block);
           else padRows(block, rows, K, tile, Kp);
@@ -100,11 +99,10 @@ export class LinearKernels {
         }
         scatterRows(prefill.output(), out, N, r, rows);
       }
-      if (!(tile instanceof Int16Array)) buffers.give(tile);
+      if (tile) buffers.give(tile);
       return out;
     }
     const decode = this.#program(w, weight, 'decode', raw);
-    const quantized = int8 ? this.#int16(2 * kPairs(K)) : undefined;
     // f32, f16: a row of K not a multiple of STREAMS is copied into a zero-padded one of kSlots(K)
     const copy = !int8 && (xScale !== 1 || Kp !== K) ? this.#rowCopy(Kp) : undefined;
     for (let r = 0; r < R; r++) {
@@ -114,9 +112,9 @@ export class LinearKernels {
         if (xScale !== 1) scaleInPlace(copy, K, xScale);
         row = copy;
       }
-      if (quantized) {
-        quantizeActivations(row, 1, K, quantized, this.#rowScales);
-        decode.call([quantized, qBias], [flag, this.#rowScales[0]], pool);
+      if (int8) {
+        const q = this.#quantize(row, 1, K, 1);
+        decode.call([q.values, qBias], [flag, q.scales[0]], pool);
       } else {
         decode.call([row, qBias], [flag], pool);
       }
@@ -222,8 +220,16 @@ export class LinearKernels {
     return lengthCached(this.#rowCopies, length, () => new Float32Array(length));
   }
 
-  #int16(length: number): Int16Array {
-    return lengthCached(this.#int16Buffers, length, () => new Int16Array(length));
+  /** int8: rows [R, K] of x as int16 k pairs, padded with zero rows to `rows`, and their scales. */
+  #quantize(x: Float32Array, R: number, K: number, rows: number): QuantizedRows {
+    const stride = 2 * kPairs(K);
+    if (this.#quantizer) return this.#quantizer.quantize(x, R, K, stride, rows);
+    const values = lengthCached(this.#int16Buffers, rows * stride, () => new Int16Array(rows * stride));
+    const scales = this.#rowScales.subarray(0, rows);
+    quantizeActivations(x, R, K, values, scales);
+    values.fill(0, R * stride);
+    scales.fill(0, R);
+    return { values, scales };
   }
 
   #biasInQOrder(bias: Buffer, N: number): Float32Array {
