@@ -1,15 +1,17 @@
 // The webasm thread pool: how threads claim the chunks of a call (chunk-claim.ts), and that many calls in
 // a row, of different kernels and sizes, give the bits of one thread while the worker really takes part.
 // A claim carries the call's epoch, so a worker that wakes after its call ended cannot run a chunk of the
-// next call; the main thread waits only for chunks in flight, never for a worker that took none.
+// next call; the main thread waits only for chunks in flight, never for a worker that took none. Prefill
+// calls of the linear kernels are cut into more chunks per thread than decode calls.
 
 import { runInNewContext } from 'node:vm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Backend, Weight, WeightDType } from '../src/index.js';
 import { createBackend, linear } from '../src/index.js';
 import { randomArray, seededRandom } from '../src/testing/compare.js';
-import { claimChunk, EPOCH_MASK, openWord } from '../src/webasm/chunk-claim.js';
+import { claimChunk, EPOCH_MASK, MAX_CHUNKS, openWord } from '../src/webasm/chunk-claim.js';
 import type { WasmArenaEngine } from '../src/webasm/engine.js';
+import { chunkCells, ThreadPool } from '../src/webasm/thread-pool.js';
 import { workerSource } from '../src/webasm/worker-source.js';
 
 describe('claimChunk', () => {
@@ -52,6 +54,27 @@ describe('worker source', () => {
     runInNewContext(workerSource(renamed), context);
     expect(typeof context.claimChunk).toBe('function');
     expect((context.claimChunk as (...a: unknown[]) => number)(null, 0, 4, 2)).toBe(42);
+  });
+});
+
+describe('chunkCells', () => {
+  it('cuts a call into about chunksPerThread chunks per thread, whole quads for SIMD calls', () => {
+    for (const [cells, per] of [
+      [3072, 16],
+      [3072, 4],
+      [768, 4],
+      [12568, 4],
+      [50, 16],
+    ]) {
+      const chunk = chunkCells(cells, 2, per, true);
+      expect(chunk % 4, `${cells} cells`).toBe(0);
+      const chunks = Math.ceil(cells / chunk);
+      expect(chunks).toBeLessThanOrEqual(2 * per);
+      // whole quads can leave fewer chunks, never fewer than half the asked number unless cells are few
+      if (cells >= 2 * per * 8) expect(chunks).toBeGreaterThanOrEqual(per);
+    }
+    expect(chunkCells(10, 2, 4, false)).toBe(2);
+    expect(Math.ceil(2 ** 20 / chunkCells(2 ** 20, 2, 2 ** 16, false))).toBeLessThanOrEqual(MAX_CHUNKS);
   });
 });
 
@@ -98,6 +121,38 @@ describe('webasm thread pool', () => {
     for (const [a, b] of pairs) {
       a.dispose();
       b.dispose();
+    }
+  });
+
+  it('cuts prefill calls into 16 chunks per thread and decode calls into 4, with one thread’s bits', async () => {
+    const K = 200;
+    const N = 288; // decode: 72 cells, enough to be threaded
+    const R = 21; // two prefill calls, the second partly zero rows
+    const rnd = seededRandom(13);
+    const w = randomArray(rnd, K * N, 0.1);
+    const x = randomArray(rnd, R * K);
+    const spy = vi.spyOn(ThreadPool.prototype, 'run');
+    try {
+      for (const dtype of ['f32', 'int8'] as const) {
+        const outputs = [];
+        for (const be of [threaded, single]) {
+          const weight = be.weight(w, [K, N], { dtype });
+          outputs.push(
+            await be.scope(async () => ({
+              prefill: await linear(be.tensor(x, [R, K]), weight).toArray(),
+              decode: await linear(be.tensor(x.subarray(0, K), [1, K]), weight).toArray(),
+            })),
+          );
+          weight.dispose();
+        }
+        expect(Array.from(outputs[0].prefill), dtype).toEqual(Array.from(outputs[1].prefill));
+        expect(Array.from(outputs[0].decode), dtype).toEqual(Array.from(outputs[1].decode));
+      }
+      const perThread = spy.mock.calls.map((call) => call[4]);
+      expect(perThread).toContain(16);
+      expect(perThread).toContain(undefined); // decode: the pool's default
+    } finally {
+      spy.mockRestore();
     }
   });
 });

@@ -72,6 +72,8 @@ export interface ProgramOptions {
   own?: Region;
   /** Split calls over the thread pool. */
   threaded: boolean;
+  /** Chunks per thread a threaded call is cut into (thread-pool.ts; default its CHUNKS_PER_THREAD). */
+  chunksPerThread?: number;
 }
 
 /** A compiled program: its module and where, in any chunk of `pages` pages, it reads and writes. */
@@ -85,6 +87,8 @@ export interface ProgramCode {
   readonly sizeX: number;
   /** Whether calls may be split over the thread pool (asked for, and rows of whole quads). */
   readonly threaded: boolean;
+  /** Chunks per thread of a threaded call (undefined: the pool's default). */
+  readonly chunksPerThread?: number;
   /** f32 element offsets of the arguments, in argument order (bound ones are read in place). */
   readonly inputs: readonly { offset: number; length: number; bound: boolean }[];
   readonly scalars: readonly { offset: number; type: string }[];
@@ -189,6 +193,7 @@ export function compileProgram(
       components,
       sizeX: threadDim[0],
       threaded: options.threaded && threadDim[0] % 4 === 0,
+      ...(options.chunksPerThread === undefined ? {} : { chunksPerThread: options.chunksPerThread }),
       inputs: Object.values(arrays)
         .sort((a, b) => (a.index ?? 0) - (b.index ?? 0))
         .map((r) => ({ offset: r.offset / 4, length: r.flatLength, bound: bound.has(r) })),

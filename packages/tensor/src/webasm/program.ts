@@ -118,7 +118,7 @@ export class WasmProgram {
       else this.#f32[slot.offset / 4] = value;
     }
     if (pool && this.threaded && cells >= MIN_THREADED_CELLS) {
-      pool.run(this, cells, true, this.#runChunk);
+      pool.run(this, cells, true, this.#runChunk, this.code.chunksPerThread);
       return;
     }
     this.#spans(0, cells);

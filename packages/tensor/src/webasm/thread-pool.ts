@@ -30,6 +30,20 @@ import {
  */
 const CHUNKS_PER_THREAD = 4;
 
+/**
+ * Cells per chunk of a call of `cells` cells over `participants` threads: about `chunksPerThread` chunks each,
+ * at most MAX_CHUNKS in all, a multiple of 4 for `simd` calls (`run_simd` serves whole quads).
+ */
+export function chunkCells(
+  cells: number,
+  participants: number,
+  chunksPerThread: number,
+  simd: boolean,
+): number {
+  const chunk = Math.max(Math.ceil(cells / (participants * chunksPerThread)), Math.ceil(cells / MAX_CHUNKS));
+  return simd ? Math.ceil(chunk / 4) * 4 : chunk;
+}
+
 /** What a worker needs to run one kernel module. */
 export interface ThreadProgram {
   readonly id: number;
@@ -134,13 +148,19 @@ export class ThreadPool {
 
   /**
    * Runs cells [0, cells) of `program`: `run(start, end)` is the calling thread's own entry point
-   * (`simd`: chunks are multiples of 4 so `run_simd` can serve them). Returns when every cell ran.
+   * (`simd`: chunks are multiples of 4 so `run_simd` can serve them), in about `chunksPerThread` chunks per
+   * participant. Returns when every cell ran.
    */
-  run(program: ThreadProgram, cells: number, simd: boolean, run: (start: number, end: number) => void): void {
+  run(
+    program: ThreadProgram,
+    cells: number,
+    simd: boolean,
+    run: (start: number, end: number) => void,
+    chunksPerThread = CHUNKS_PER_THREAD,
+  ): void {
     this.#flush();
     const control = this.#control;
-    let chunk = Math.max(Math.ceil(cells / (this.size * CHUNKS_PER_THREAD)), Math.ceil(cells / MAX_CHUNKS));
-    if (simd) chunk = Math.ceil(chunk / 4) * 4;
+    const chunk = chunkCells(cells, this.size, chunksPerThread, simd);
     const chunks = Math.ceil(cells / chunk);
     const epoch = (this.#epoch = (this.#epoch + 1) & EPOCH_MASK);
     Atomics.store(control, PROGRAM, program.id);
