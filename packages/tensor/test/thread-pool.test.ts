@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Backend, Weight, WeightDType } from '../src/index.js';
 import { createBackend, linear } from '../src/index.js';
 import { randomArray, seededRandom } from '../src/testing/compare.js';
-import { claimChunk, EPOCH_MASK, MAX_CHUNKS, openWord } from '../src/webasm/chunk-claim.js';
+import { claimChunk, EPOCH_MASK, epochOf, MAX_CHUNKS, openWord } from '../src/webasm/chunk-claim.js';
 import type { WasmArenaEngine } from '../src/webasm/engine.js';
 import { chunkCells, ThreadPool } from '../src/webasm/thread-pool.js';
 import { workerSource } from '../src/webasm/worker-source.js';
@@ -36,10 +36,22 @@ describe('claimChunk', () => {
     for (const epoch of [0, 1, EPOCH_MASK]) {
       control[0] = openWord(epoch);
       expect(control[0]).toBeGreaterThanOrEqual(0);
-      expect(claimChunk(control, 0, epoch, 0xffff)).toBe(0);
-      expect(control[0] >>> 16).toBe(epoch);
+      expect(claimChunk(control, 0, epoch, MAX_CHUNKS)).toBe(0);
+      expect(epochOf(control[0])).toBe(epoch);
     }
     expect(openWord(EPOCH_MASK + 1)).toBe(openWord(0));
+    expect(EPOCH_MASK).toBeGreaterThanOrEqual(2 ** 23 - 1); // 8 million calls before an epoch comes back
+  });
+
+  it('never carries the chunk count into the epoch, however many claims are tried', () => {
+    const control = new Int32Array(new SharedArrayBuffer(4));
+    control[0] = openWord(EPOCH_MASK);
+    const claimed = Array.from({ length: MAX_CHUNKS + 10 }, () =>
+      claimChunk(control, 0, EPOCH_MASK, MAX_CHUNKS),
+    );
+    expect(claimed.filter((k) => k >= 0)).toEqual(Array.from({ length: MAX_CHUNKS }, (_, k) => k));
+    expect(epochOf(control[0])).toBe(EPOCH_MASK);
+    expect(control[0]).toBeGreaterThan(0);
   });
 });
 

@@ -11,11 +11,11 @@
 // its wait loop (returning to its event loop) whenever that count is ahead of what it handled.
 //
 // Control block (Int32Array over a SharedArrayBuffer), the call's words first:
-//   +0 next (epoch << 16 | next chunk, chunk-claim.ts; written last, after the call's other words)
+//   +0 next (epoch << CHUNK_BITS | next chunk, chunk-claim.ts; written last, after the call's other words)
 //   +1 done (chunks finished)  +2 program  +3 chunk (cells per chunk)  +4 cells  +5 simd (1: run_simd, 0: run)
 //   +6 main waiting on done  +7 sleeping workers
 // then per worker w at (w + 1)·STRIDE: +0 posted (messages sent)  +1 chunks this worker has run.
-import { claimChunk } from './chunk-claim.js';
+import { CHUNK_BITS, claimChunk } from './chunk-claim.js';
 
 export const CONTROL_STRIDE = 16;
 export const NEXT_CHUNK = 0;
@@ -59,7 +59,7 @@ function serve() {
     var epoch;
     for (;;) {
       word = Atomics.load(control, ${NEXT_CHUNK});
-      epoch = word >>> 16;
+      epoch = word >>> ${CHUNK_BITS};
       if (epoch !== seen) break;
       if (Atomics.load(control, base + ${POSTED}) !== handled) return;
       if (++spins > SPINS) {
@@ -93,7 +93,7 @@ function handle(message) {
   if (message.type === 'init') {
     control = new Int32Array(message.control);
     base = (message.index + 1) * ${CONTROL_STRIDE};
-    seen = Atomics.load(control, ${NEXT_CHUNK}) >>> 16;
+    seen = Atomics.load(control, ${NEXT_CHUNK}) >>> ${CHUNK_BITS};
   } else if (message.type === 'setup') {
     for (var i = 0; i < message.programs.length; i++) instantiate(message.programs[i]);
   } else if (message.type === 'release') {
