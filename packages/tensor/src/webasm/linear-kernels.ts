@@ -30,6 +30,10 @@ import type { ThreadPool } from './thread-pool.js';
 
 type InputClass = new (value: unknown, size: number[]) => unknown;
 
+type Which = 'decode' | 'prefill';
+/** A program: the kernel, and for f16 whether it reads the halves raw (RawHalfArray: no rebias multiply). */
+type ProgramKey = Which | `${Which}-raw`;
+
 /**
  * Chunks per thread of a prefill call (decode calls keep the pool's 4, whose streams through the weights run
  * long). A prefill call computes from weights its rows reuse from the cache, so more chunks cost it little,
@@ -37,9 +41,6 @@ type InputClass = new (value: unknown, size: number[]) => unknown;
  * 26–43 → 8–16 ms, f16 19–39 → 14–23 ms, int8 6–30 → 7–12 ms (three alternating pairs each, Node 20).
  */
 const PREFILL_CHUNKS_PER_THREAD = 16;
-type Which = 'decode' | 'prefill';
-/** A program: the kernel, and for f16 whether it reads the halves raw (RawHalfArray: no rebias multiply). */
-type ProgramKey = Which | `${Which}-raw`;
 
 export interface LinearKernelsHost {
   readonly Input: InputClass;

@@ -10,6 +10,7 @@
 //   elements K … stride − 1 of each row set to 0, a row holding NaN or ±Infinity all 0), scales f32 [R] at byte
 //   scales.
 
+import { uleb } from '../codegen/raw-bytes.js';
 import { switchedOffBy } from '../codegen/switches.js';
 
 const I32 = 0x7f;
@@ -17,23 +18,11 @@ const F32 = 0x7d;
 const F64 = 0x7c;
 const V128 = 0x7b;
 
-/** Unsigned LEB128. */
-function leb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n) byte |= 0x80;
-    out.push(byte);
-  } while (n);
-  return out;
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
-const name = (s: string): number[] => [...leb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
 const f32Const = (v: number): number[] => [0x43, ...new Uint8Array(Float32Array.of(v).buffer)];
 const f64Const = (v: number): number[] => [0x44, ...new Uint8Array(Float64Array.of(v).buffer)];
-const simd = (op: number, ...immediates: number[]): number[] => [0xfd, ...leb(op), ...immediates];
+const simd = (op: number, ...immediates: number[]): number[] => [0xfd, ...uleb(op), ...immediates];
 
 // locals: the parameters, then the function's own
 const X = 0;
@@ -60,12 +49,16 @@ const PAIR = 19;
 const get = (l: number) => [0x20, l];
 const set = (l: number) => [0x21, l];
 const tee = (l: number) => [0x22, l];
-const i32 = (v: number) => [0x41, ...leb(v)];
+/** i32.const of a literal in [0, 63]: one byte of signed LEB128 (the only i32 literals this module needs). */
+const i32 = (v: number) => {
+  if (!(v >= 0 && v < 64)) throw new RangeError(`quantizer module: i32 literal ${v} outside [0, 63]`);
+  return [0x41, v];
+};
 const ADD = 0x6a;
 const MUL = 0x6c;
 const SHL = 0x74;
 /** memarg: alignment hint 0 (any address), offset 0 or `offset`. */
-const memarg = (offset = 0) => [0x00, ...leb(offset)];
+const memarg = (offset = 0) => [0x00, ...uleb(offset)];
 const MEMARG = memarg();
 
 /** 1.5·2^52: a double of magnitude < 2^31 plus this is rounded to an integer (ties to even), held in its low bits. */
@@ -168,7 +161,7 @@ export function quantizerModuleBytes(): Uint8Array<ArrayBuffer> {
     ...section(3, [1, 0]),
     ...section(5, [1, 0x00, 1]),
     ...section(7, [2, ...name('quantize'), 0x00, 0, ...name('memory'), 0x02, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
+    ...section(10, [1, ...uleb(body.length), ...body]),
   ];
   return new Uint8Array(bytes);
 }
