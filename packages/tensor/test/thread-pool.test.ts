@@ -9,10 +9,25 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Backend, Weight, WeightDType } from '../src/index.js';
 import { createBackend, linear } from '../src/index.js';
 import { randomArray, seededRandom } from '../src/testing/compare.js';
-import { claimChunk, EPOCH_MASK, epochOf, MAX_CHUNKS, openWord } from '../src/webasm/chunk-claim.js';
+import {
+  claimChunk,
+  closedWord,
+  EPOCH_MASK,
+  epochOf,
+  MAX_CHUNKS,
+  openWord,
+} from '../src/webasm/chunk-claim.js';
 import type { WasmArenaEngine } from '../src/webasm/engine.js';
-import { chunkCells, ThreadPool } from '../src/webasm/thread-pool.js';
-import { workerSource } from '../src/webasm/worker-source.js';
+import { chunkCells, ThreadPool, writeCall } from '../src/webasm/thread-pool.js';
+import {
+  CELLS,
+  CHUNK,
+  CONTROL_STRIDE,
+  DONE,
+  NEXT_CHUNK,
+  PROGRAM,
+  workerSource,
+} from '../src/webasm/worker-source.js';
 
 describe('claimChunk', () => {
   it('hands out each chunk of the open call once, in order, then −1', () => {
@@ -52,6 +67,36 @@ describe('claimChunk', () => {
     expect(claimed.filter((k) => k >= 0)).toEqual(Array.from({ length: MAX_CHUNKS }, (_, k) => k));
     expect(epochOf(control[0])).toBe(EPOCH_MASK);
     expect(control[0]).toBeGreaterThan(0);
+  });
+});
+
+describe('a call’s parameters', () => {
+  it('fail every claim of a closed call, whatever chunk count the claimer read', () => {
+    const control = new Int32Array(new SharedArrayBuffer(4));
+    for (const epoch of [0, 7, EPOCH_MASK]) {
+      control[0] = closedWord(epoch);
+      expect(epochOf(control[0])).toBe(epoch);
+      for (const chunks of [1, 2, 100, MAX_CHUNKS]) expect(claimChunk(control, 0, epoch, chunks)).toBe(-1);
+    }
+  });
+
+  it('keep a worker that saw the last call late from claiming a chunk of the next one early', () => {
+    // the interleaving a worker meets when it wakes late: it reads call 5's epoch after the main thread
+    // ran every chunk of it alone, and reads its parameters after the main thread wrote call 6's
+    const control = new Int32Array(new SharedArrayBuffer(CONTROL_STRIDE * 4));
+    writeCall(control, 4, { program: 1, chunk: 8, cells: 16, simd: true });
+    Atomics.store(control, NEXT_CHUNK, openWord(5));
+    expect([claimChunk(control, NEXT_CHUNK, 5, 2), claimChunk(control, NEXT_CHUNK, 5, 2)]).toEqual([0, 1]);
+    Atomics.store(control, DONE, 2);
+    const seen = epochOf(Atomics.load(control, NEXT_CHUNK)); // the worker wakes: call 5
+    writeCall(control, 5, { program: 2, chunk: 8, cells: 64, simd: true }); // call 6: 8 chunks
+    const chunks = Math.ceil(Atomics.load(control, CELLS) / Atomics.load(control, CHUNK));
+    expect([seen, Atomics.load(control, PROGRAM), chunks]).toEqual([5, 2, 8]);
+    // an open word would hand it chunk 2 of call 6, run early and counted done before call 6 began
+    expect(claimChunk(control, NEXT_CHUNK, seen, chunks)).toBe(-1);
+    expect(Atomics.load(control, DONE)).toBe(0);
+    Atomics.store(control, NEXT_CHUNK, openWord(6));
+    expect(claimChunk(control, NEXT_CHUNK, 6, chunks)).toBe(0);
   });
 });
 

@@ -5,8 +5,12 @@
 // thread claims chunk k by a compare-and-swap of (epoch, k) → (epoch, k + 1), so a claim succeeds only
 // while that call still has chunks left: a worker that wakes up late, after the call it saw has ended and
 // the next one has started, fails its claim instead of running a chunk with the next call's parameters.
-// The parameters it read are therefore the call's own whenever a claim succeeds (they are written before
-// the call's epoch is published and rewritten only after all of its chunks are claimed and done).
+// The parameters it read are therefore the call's own whenever a claim succeeds: they are written before
+// the call's epoch is published, and before the next call's parameters are written the main thread closes
+// the word (`closedWord`: the chunk count at MAX_CHUNKS), so a worker that read an old epoch and then the new
+// parameters fails its claim whatever chunk count it computed from them (without the close, a claim of the
+// old epoch against the new call's larger chunk count succeeded: the worker ran a chunk of the new call
+// early and counted it done, and the main thread could return before the last chunk was written).
 //
 // `claimChunk` runs in the workers too: worker-source.ts embeds its source text, so it uses nothing but
 // its arguments.
@@ -28,6 +32,11 @@ export const MAX_CHUNKS = 0xff;
 /** The word that opens `epoch`'s call with no chunk claimed. */
 export function openWord(epoch: number): number {
   return (epoch & EPOCH_MASK) << CHUNK_BITS;
+}
+
+/** The word of `epoch`'s call once closed: every claim of it fails (a call has at most MAX_CHUNKS chunks). */
+export function closedWord(epoch: number): number {
+  return openWord(epoch) | MAX_CHUNKS;
 }
 
 /** The epoch a claim word carries. */

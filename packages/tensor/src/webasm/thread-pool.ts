@@ -7,7 +7,7 @@
 // time the last chunk is claimed takes none and is not waited for (the main thread waits only for chunks
 // in flight). A worker busy with messages (a new module to instantiate) likewise takes no chunk.
 
-import { claimChunk, EPOCH_MASK, MAX_CHUNKS, openWord } from './chunk-claim.js';
+import { claimChunk, closedWord, EPOCH_MASK, MAX_CHUNKS, openWord } from './chunk-claim.js';
 import {
   CELLS,
   CHUNK,
@@ -42,6 +42,28 @@ export function chunkCells(
 ): number {
   const chunk = Math.max(Math.ceil(cells / (participants * chunksPerThread)), Math.ceil(cells / MAX_CHUNKS));
   return simd ? Math.ceil(chunk / 4) * 4 : chunk;
+}
+
+/** One call's parameters, as the workers read them from the control block. */
+export interface CallParameters {
+  readonly program: number;
+  readonly chunk: number;
+  readonly cells: number;
+  readonly simd: boolean;
+}
+
+/**
+ * Writes a call's parameters into `control`, first closing the claim word of the call before it (`previous`,
+ * its epoch): a worker that saw that epoch late, and reads these parameters, then fails its claim
+ * (chunk-claim.ts). The call opens when its word is published after this.
+ */
+export function writeCall(control: Int32Array, previous: number, call: CallParameters): void {
+  Atomics.store(control, NEXT_CHUNK, closedWord(previous));
+  Atomics.store(control, PROGRAM, call.program);
+  Atomics.store(control, CHUNK, call.chunk);
+  Atomics.store(control, CELLS, call.cells);
+  Atomics.store(control, SIMD, call.simd ? 1 : 0);
+  Atomics.store(control, DONE, 0);
 }
 
 /** What a worker needs to run one kernel module. */
@@ -162,12 +184,8 @@ export class ThreadPool {
     const control = this.#control;
     const chunk = chunkCells(cells, this.size, chunksPerThread, simd);
     const chunks = Math.ceil(cells / chunk);
+    writeCall(control, this.#epoch, { program: program.id, chunk, cells, simd });
     const epoch = (this.#epoch = (this.#epoch + 1) & EPOCH_MASK);
-    Atomics.store(control, PROGRAM, program.id);
-    Atomics.store(control, CHUNK, chunk);
-    Atomics.store(control, CELLS, cells);
-    Atomics.store(control, SIMD, simd ? 1 : 0);
-    Atomics.store(control, DONE, 0);
     // the claim word last: a worker that sees the new epoch reads the words above as this call's
     Atomics.store(control, NEXT_CHUNK, openWord(epoch));
     if (Atomics.load(control, SLEEPING) > 0) Atomics.notify(control, NEXT_CHUNK);
