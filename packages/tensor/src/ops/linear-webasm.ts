@@ -22,7 +22,14 @@
 // activations arrive as int16 with a scale per row (webasm/activation-quant.ts); each statement sums four
 // k as two pairs, which the codegen turns into integer dot products (codegen/pair-dot.ts), then the sum is
 // scaled by the row's and the feature's scale.
-// Both kernels sum over k in the same order, so a row gives the same bits in either.
+// Sum order (f32, f16): in the form with two streams per step (webasm/stream-step.ts: V8 before 13) every
+// accumulator adds k in order. In the form with four, the sum runs in halves: streams 0–1 (k = 4j, 4j + 1)
+// into one set of accumulators and streams 2–3 into another, each adding the sum of its two products per j
+// (a + (x₀w₀ + x₁w₁)), and the halves are added at the end; the prefill kernel runs the halves as two passes
+// over j, each a flat loop of two weight vectors and eight broadcasts per step, which V8 13 compiles without
+// spills (128×768·768×3072 f32 on one thread, Node 24: 26.5 → 34.8 GFLOP/s; the in-order form needs four
+// streams per step of one loop, or an inner loop). int8 sums k in order in both forms.
+// In each form both kernels sum in the same order, so a row gives the same bits in either.
 
 import { GELU_RATIONAL_SOURCE } from './gelu-new.js';
 
@@ -56,7 +63,7 @@ function epilogue(
  * Decode kernel source: arguments x [kSlots(K)] (zero-padded), bias [16, G] (q order), gelu (0 | 1);
  * constants w0 … w3 [16, kSlots(K)/4, G] (int8: [32, kPairs(K)/4, G]), scale? [16, G] (int8, q order).
  * `streamsPerStep` 2 (webasm/stream-step.ts): the four streams as one constant `w` [16, kSlots(K)/4, 4G]
- * (int8: [32, kPairs(K)/4, 4G]), two per step of an inner loop; the same sums in the same order.
+ * (int8: [32, kPairs(K)/4, 4G]), two per step of an inner loop (f32, f16: k in order; 4: in halves).
  */
 export function matvecSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): string {
   const s = ['s0', 's1', 's2', 's3'];
@@ -97,26 +104,37 @@ export function matvecSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): s
       '}',
     ].join('\n');
   }
-  const products = (xk: string, u: string, indent: string) =>
-    s.map((v, c) => `${indent}${v} += ${xk} * ${stream(u)}[j][${lane(c)}];`);
-  const body = joined
-    ? [
-        `  for (let h = 0; h < ${STREAMS / 2}; h++) {`,
-        `    const xa = x[j * ${STREAMS} + h * 2];`,
-        `    const xb = x[j * ${STREAMS} + h * 2 + 1];`,
-        ...products('xa', '(h * 2)', '    '),
-        ...products('xb', '(h * 2 + 1)', '    '),
-        '  }',
-      ]
-    : Array.from({ length: STREAMS }, (_, u) => [
-        `  const xk${u} = x[j * ${STREAMS} + ${u}];`,
-        ...products(`xk${u}`, String(u), '  '),
-      ]).flat();
+  if (!joined) {
+    // in halves: streams 0–1 into a0 … a3, streams 2–3 into s0 … s3, added at the end (as rowsSource)
+    const a = ['a0', 'a1', 'a2', 'a3'];
+    const pair = (acc: string, c: number, u: number) =>
+      `  ${acc} += xk${u} * ${stream(String(u))}[j][${lane(c)}] + xk${u + 1} * ${stream(String(u + 1))}[j][${lane(c)}];`;
+    return [
+      'function (x, bias, gelu) {',
+      ...[...a, ...s].map((v) => `let ${v} = 0;`),
+      `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`,
+      ...Array.from({ length: STREAMS }, (_, u) => `  const xk${u} = x[j * ${STREAMS} + ${u}];`),
+      ...a.map((v, c) => pair(v, c, 0)),
+      ...s.map((v, c) => pair(v, c, 2)),
+      '}',
+      ...s.map((v, c) => `${v} = ${a[c]} + ${v};`),
+      ...epilogue(p, s, at, () => '1'),
+      `return [${s.join(', ')}];`,
+      '}',
+    ].join('\n');
+  }
+  const products = (xk: string, u: string) =>
+    s.map((v, c) => `    ${v} += ${xk} * ${stream(u)}[j][${lane(c)}];`);
   return [
     'function (x, bias, gelu) {',
     ...s.map((v) => `let ${v} = 0;`),
     `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`,
-    ...body,
+    `  for (let h = 0; h < ${STREAMS / 2}; h++) {`,
+    `    const xa = x[j * ${STREAMS} + h * 2];`,
+    `    const xb = x[j * ${STREAMS} + h * 2 + 1];`,
+    ...products('xa', '(h * 2)'),
+    ...products('xb', '(h * 2 + 1)'),
+    '  }',
     '}',
     ...epilogue(p, s, at, () => '1'),
     `return [${s.join(', ')}];`,
@@ -126,9 +144,9 @@ export function matvecSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): s
 
 /**
  * Prefill kernel source: the same, with x [PREFILL_ROWS, K] (pad with zero rows); f32 and f16 read the four
- * streams as one constant `w` [16, kSlots(K)/4, 4G] (they lie one after another in the arena), all four in
- * one step of the loop over j or two per step of an inner loop (`streamsPerStep`; the same sums in the same
- * order either way).
+ * streams as one constant `w` [16, kSlots(K)/4, 4G] (they lie one after another in the arena): with
+ * `streamsPerStep` 4 in halves, two passes over j of two streams each; with 2 in k order, two streams per
+ * step of an inner loop (the sums of matvecSource's form, in its order).
  */
 export function rowsSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): string {
   const s = ['s0', 's1', 's2', 's3'];
@@ -164,31 +182,10 @@ export function rowsSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): str
       '}',
     ].join('\n');
   }
-  // stream u of the one constant sits at groups uG … uG + G − 1; a step reads `streamsPerStep` of them
-  // (webasm/stream-step.ts: which form an engine compiles well)
+  // stream u of the one constant sits at groups uG … uG + G − 1
   const weight = (u: string) => `this.constants.${JOINED_STREAMS}[${u} + g][j][${lane}]`;
-  const product = (v: string, r: number, u: string, w: string) =>
-    `${v} += x[r0 + ${r}][j * ${STREAMS} + ${u}] * ${w};`;
-  const loop =
-    streamsPerStep === 4
-      ? Array.from({ length: STREAMS }, (_, u) => [
-          `  const w${u} = ${weight(String(u * p.G))};`,
-          ...s.map((v, r) => `  ${product(v, r, String(u), `w${u}`)}`),
-        ]).flat()
-      : [
-          `  for (let h = 0; h < ${STREAMS / 2}; h++) {`,
-          `    const wa = ${weight(`h * ${2 * p.G}`)};`,
-          `    const wb = ${weight(`h * ${2 * p.G} + ${p.G}`)};`,
-          ...s.map((v, r) => `    ${product(v, r, 'h * 2', 'wa')}`),
-          ...s.map((v, r) => `    ${product(v, r, 'h * 2 + 1', 'wb')}`),
-          '  }',
-        ];
-  return [
-    'function (x, bias, gelu) {',
-    ...head,
-    `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`,
-    ...loop,
-    '}',
+  const xk = (r: number, u: string) => `x[r0 + ${r}][j * ${STREAMS} + ${u}]`;
+  const finish = [
     ...epilogue(
       p,
       s,
@@ -197,6 +194,40 @@ export function rowsSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): str
     ),
     `return [${s.join(', ')}];`,
     '}',
+  ];
+  if (streamsPerStep === 4) {
+    // in halves, as two passes over j: streams 0–1 into a0 … a3, then streams 2–3 into s0 … s3
+    const a = ['a0', 'a1', 'a2', 'a3'];
+    const pass = (acc: string[], u: number) => [
+      `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`,
+      `  const wa = ${weight(String(u * p.G))};`,
+      `  const wb = ${weight(String((u + 1) * p.G))};`,
+      ...acc.map((v, r) => `  ${v} += ${xk(r, String(u))} * wa + ${xk(r, String(u + 1))} * wb;`),
+      '}',
+    ];
+    return [
+      'function (x, bias, gelu) {',
+      ...head,
+      ...a.map((v) => `let ${v} = 0;`),
+      ...pass(a, 0),
+      ...pass(s, 2),
+      ...s.map((v, r) => `${v} = ${a[r]} + ${v};`),
+      ...finish,
+    ].join('\n');
+  }
+  // k in order, two streams per step of an inner loop
+  return [
+    'function (x, bias, gelu) {',
+    ...head,
+    `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`,
+    `  for (let h = 0; h < ${STREAMS / 2}; h++) {`,
+    `    const wa = ${weight(`h * ${2 * p.G}`)};`,
+    `    const wb = ${weight(`h * ${2 * p.G} + ${p.G}`)};`,
+    ...s.map((v, r) => `    ${v} += ${xk(r, 'h * 2')} * wa;`),
+    ...s.map((v, r) => `    ${v} += ${xk(r, 'h * 2 + 1')} * wb;`),
+    '  }',
+    '}',
+    ...finish,
   ].join('\n');
 }
 

@@ -13,8 +13,13 @@
 // - decode, 1×3072·3072×768 from the cache, 1 thread, best of 300 calls, GB/s of weights: Node 20 f32
 //   41 → 51, with FMA 36 → 54; f16 16 → 16, with FMA 17 → 20; int8 19.5 → 20.3; Node 24 f32 54 → 54,
 //   f16 13.6 → 13.3, int8 22.3 → 20.5.
-// Other engines keep the unrolled form (not measured). Both forms sum every output in the same order: the
-// bits do not depend on the choice.
+// Other engines keep the unrolled form (not measured).
+// The form with four streams per step sums f32/f16 outputs in halves (ops/linear-webasm.ts: streams 0–1 and
+// 2–3 apart, added last), so that its prefill kernel runs as two flat loops of two streams each instead of
+// one loop of four (V8 13.6, Node 24, GPT-2 124M time to first token 0.76–0.89×, decoding unchanged or
+// faster; on V8 11 the eight accumulators of that decode kernel cost 15 % of f32 decoding, so the form with
+// two streams per step keeps k in order). In either form a row gets the same bits from decode and prefill;
+// the two forms' f32/f16 bits differ in the last places (int8 sums k in order in both).
 
 import { switchSources } from '../codegen/switches.js';
 
