@@ -21,9 +21,10 @@ afterEach(() => {
 });
 
 describe('linear kernel form', () => {
-  it('takes two streams per step on V8 before 13, four on later V8 and on other engines', () => {
+  it('takes two streams per step on V8 before 12, four on later V8 and on other engines', () => {
+    expect(streamsPerStepFor(10)).toBe(2);
     expect(streamsPerStepFor(11)).toBe(2);
-    expect(streamsPerStepFor(12)).toBe(2);
+    expect(streamsPerStepFor(12)).toBe(4);
     expect(streamsPerStepFor(13)).toBe(4);
     expect(streamsPerStepFor(15)).toBe(4);
     expect(streamsPerStepFor(undefined)).toBe(4);

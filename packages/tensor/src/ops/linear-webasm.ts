@@ -22,11 +22,11 @@
 // activations arrive as int16 with a scale per row (webasm/activation-quant.ts); each statement sums four
 // k as two pairs, which the codegen turns into integer dot products (codegen/pair-dot.ts), then the sum is
 // scaled by the row's and the feature's scale.
-// Sum order (f32, f16): in the form with two streams per step (webasm/stream-step.ts: V8 before 13) every
+// Sum order (f32, f16): in the form with two streams per step (webasm/stream-step.ts: V8 11) every
 // accumulator adds k in order. In the form with four, the sum runs in halves: streams 0–1 (k = 4j, 4j + 1)
 // into one set of accumulators and streams 2–3 into another, each adding the sum of its two products per j
 // (a + (x₀w₀ + x₁w₁)), and the halves are added at the end; the prefill kernel runs the halves as two passes
-// over j, each a flat loop of two weight vectors and eight broadcasts per step, which V8 13 compiles without
+// over j, each a flat loop of two weight vectors and eight broadcasts per step, which V8 compiles without
 // spills (128×768·768×3072 f32 on one thread, Node 24: 26.5 → 34.8 GFLOP/s; the in-order form needs four
 // streams per step of one loop, or an inner loop). int8 sums k in order in both forms.
 // In each form both kernels sum in the same order, so a row gives the same bits in either.

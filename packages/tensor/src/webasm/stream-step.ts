@@ -2,24 +2,20 @@
 // decode kernels of every storage and the f32/f16 prefill kernel; the int8 prefill kernel has one form):
 // the better form depends on the WebAssembly compiler, so it is chosen per engine.
 //
-// All four streams in one step (unrolled) is what V8 13.6 and later compile well. V8 up to 12.9 (Node 20 to
-// 23, Chromium before ≈ 130) schedules all the loads of such a step (20 in the f32 prefill kernel, 20 vectors
-// and the mask in the decode kernels) before its arithmetic, runs out of its 15 vector registers and
-// spills accumulators and loaded vectors on every step; two streams per step of an inner loop fit better.
-// Measured on a 2-core AMD EPYC, unrolled → two per step:
-// - prefill, 128×768·768×3072, 2 threads, best of 100 calls, GFLOP/s: Node 20 with FMA f32 35 → 47, f16
-//   34 → 45; Node 22 f32 34 → 48, f16 35 → 45; Node 23 f32 35 → 50, f16 35 → 46; Node 24 (V8 13.6) f32
-//   53 → 52, f16 52 → 44; Chromium 156, GPT-2 124M time to first token f32 493 → 517 ms, f16 479 → 563 ms;
-// - decode, 1×3072·3072×768 from the cache, 1 thread, best of 300 calls, GB/s of weights: Node 20 f32
-//   41 → 51, with FMA 36 → 54; f16 16 → 16, with FMA 17 → 20; int8 19.5 → 20.3; Node 24 f32 54 → 54,
-//   f16 13.6 → 13.3, int8 22.3 → 20.5.
-// Other engines keep the unrolled form (not measured).
-// The form with four streams per step sums f32/f16 outputs in halves (ops/linear-webasm.ts: streams 0–1 and
-// 2–3 apart, added last), so that its prefill kernel runs as two flat loops of two streams each instead of
-// one loop of four (V8 13.6, Node 24, GPT-2 124M time to first token 0.76–0.89×, decoding unchanged or
-// faster; on V8 11 the eight accumulators of that decode kernel cost 15 % of f32 decoding, so the form with
-// two streams per step keeps k in order). In either form a row gets the same bits from decode and prefill;
-// the two forms' f32/f16 bits differ in the last places (int8 sums k in order in both).
+// Four streams per step is the form of V8 12 and later (Node 22+, Chromium 120+) and of other engines; two
+// streams per step of an inner loop, of V8 11 (Node 20, Chromium before 120).
+// - Four: the decode kernels read all four streams in one step (unrolled); the f32/f16 kernels sum k in
+//   halves (ops/linear-webasm.ts: streams 0–1 and 2–3 apart, added last), so that the prefill kernel runs as
+//   two flat loops of two streams each, which V8 compiles without spills (a loop of all four streams per step,
+//   k in order, had its 20 loads scheduled before its arithmetic and spilled accumulators on every step).
+// - Two: every kernel sums k in order, two streams per step of an inner loop.
+// Measured on a 2-core AMD EPYC, GPT-2 124M, alternating processes, form two → four (medians of 3–6 pairs):
+// time to first token Node 24 f32 0.73–0.86×, f16 0.89×; Node 22 f32 0.72×, f16 0.79×; Node 20 f32 0.72×;
+// decoding Node 24 and Node 22 unchanged (f32 49.6 → 52.1, f16 78.1 → 77.4 tokens/s on Node 22), Node 20 f32
+// 0.92× (without fused multiply-adds, the eight accumulators of the four-stream decode kernel cost it),
+// hence V8 11 keeps two. One prefill product 128×768·768×3072 on one thread, Node 24: 26.5 → 34.8 GFLOP/s.
+// In either form a row gets the same bits from decode and prefill; the forms' f32/f16 bits differ in the last
+// places (int8 sums k in order in both).
 
 import { switchSources } from '../codegen/switches.js';
 
@@ -30,7 +26,7 @@ export const STREAMS_PER_STEP_SWITCH = 'GPT2JS_WASM_STREAMS_PER_STEP';
 
 /** The form for a V8 major version (undefined: not V8, or unknown). */
 export function streamsPerStepFor(v8Major: number | undefined): StreamsPerStep {
-  return v8Major !== undefined && v8Major < 13 ? 2 : 4;
+  return v8Major !== undefined && v8Major < 12 ? 2 : 4;
 }
 
 /** V8's major version in Node (process.versions.v8) or a Chromium page (Chrome M ships V8 ⌊M/10⌋). */
