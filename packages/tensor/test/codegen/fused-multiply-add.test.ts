@@ -15,7 +15,7 @@ import {
 import { kPairs, matvecSource } from '../../src/ops/linear-webasm.js';
 import { constantMatvec, halfValues, input, seededHalfBits, seededInt8 } from './compact-helpers.js';
 import { bitsEqual, runPair, seeded } from './harness.js';
-import { streamConstants } from './linear-streams.js';
+import { f32DecodeKernel, streamConstants } from './linear-streams.js';
 import { simdKernelCounts } from './wasm-walk.js';
 
 const RELAXED_MADD = 'fd105';
@@ -33,19 +33,6 @@ beforeAll(async () => {
 afterAll(() => {
   uninstallWebasmCodegen(gpujs);
 });
-
-/** The matvec kernel the webasm linear op uses (f32 weights [G][K][16] in streams, output [4, G], Array(4)). */
-function decodeKernel(K: number, G: number, w: Float32Array) {
-  return (gpu: gpujs.GPU) =>
-    gpu.createKernel(
-      matvecSource({ K, G, int8: false }) as unknown as () => number,
-      {
-        output: [4, G],
-        returnType: 'Array(4)',
-        constants: streamConstants(w, K, G, 16),
-      } as gpujs.IGPUKernelSettings,
-    );
-}
 
 /**
  * The matvec kernel in float64, gelu off: output 16g + 4x + c (lane x, component c) sums weight lane
@@ -118,7 +105,7 @@ describe('fused multiply-adds (relaxed SIMD)', () => {
     const w = seeded(16 * K * G, 1);
     const x = seeded(K, 2);
     const bias = seeded(16 * G, 3);
-    const pair = runPair(decodeKernel(K, G, w), [
+    const pair = runPair(f32DecodeKernel(K, G, w), [
       x,
       new gpujs.Input(bias as unknown as number[], [16, G]),
       0,
@@ -158,7 +145,7 @@ describe('fused multiply-adds (relaxed SIMD)', () => {
     const bias = new gpujs.Input(seeded(16 * G, 6) as unknown as number[], [16, G]);
     switches.GPT2JS_WASM_FMA = 0;
     try {
-      const pair = runPair(decodeKernel(K, G, w), [x, bias, 0]);
+      const pair = runPair(f32DecodeKernel(K, G, w), [x, bias, 0]);
       expect(bitsEqual(pair.extended, pair.stock)).toBe(true);
       expect(simdKernelCounts(pair.extendedBytes).get(`loop:${RELAXED_MADD}`) ?? 0).toBe(0);
     } finally {

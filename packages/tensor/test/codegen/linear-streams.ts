@@ -1,6 +1,14 @@
 // The weight constants of the webasm linear kernels (src/ops/linear-webasm.ts) from one packed array.
 import * as gpujs from 'gpu.js';
-import { JOINED_STREAMS, STREAMS, streamName } from '../../src/ops/linear-webasm.js';
+import {
+  JOINED_STREAMS,
+  matvecSource,
+  PREFILL_BLOCKS,
+  rowsSource,
+  STREAMS,
+  streamName,
+} from '../../src/ops/linear-webasm.js';
+import type { KernelFactory } from './harness.js';
 
 type Packed = Float32Array | Int8Array | Uint16Array;
 
@@ -52,4 +60,36 @@ export function joinedConstants(
   return {
     [JOINED_STREAMS]: new gpujs.Input(all as unknown as number[], [block, slots / STREAMS, STREAMS * G]),
   };
+}
+
+/**
+ * The f32 decode kernel of the webasm linear op in `form` (streams per step) over a weight packed [G][K][16]:
+ * arguments x [K], bias (an Input [16, G]), gelu; output [4, G], Array(4).
+ */
+export function f32DecodeKernel(K: number, G: number, w: Float32Array, form: 2 | 4 = 4): KernelFactory {
+  return (gpu) =>
+    gpu.createKernel(
+      matvecSource({ K, G, int8: false }, form) as unknown as () => number,
+      {
+        output: [4, G],
+        returnType: 'Array(4)',
+        constants: form === 2 ? joinedConstants(w, K, G, 16) : streamConstants(w, K, G, 16),
+      } as gpujs.IGPUKernelSettings,
+    );
+}
+
+/**
+ * The f32 prefill kernel in `form` over a weight packed [G][K][16]: arguments x (an Input [K, PREFILL_ROWS]),
+ * bias (an Input [16, G]), gelu; output [4, 4, G·PREFILL_BLOCKS], Array(4).
+ */
+export function f32PrefillKernel(K: number, G: number, w: Float32Array, form: 2 | 4): KernelFactory {
+  return (gpu) =>
+    gpu.createKernel(
+      rowsSource({ K, G, int8: false }, form) as unknown as () => number,
+      {
+        output: [4, 4, G * PREFILL_BLOCKS],
+        returnType: 'Array(4)',
+        constants: joinedConstants(w, K, G, 16),
+      } as gpujs.IGPUKernelSettings,
+    );
 }

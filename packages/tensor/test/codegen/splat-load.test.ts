@@ -3,9 +3,9 @@
 import * as gpujs from 'gpu.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { uninstallWebasmCodegen } from '../../src/codegen/index.js';
-import { PREFILL_BLOCKS, PREFILL_ROWS, rowsSource } from '../../src/ops/linear-webasm.js';
+import { PREFILL_ROWS } from '../../src/ops/linear-webasm.js';
 import { bitsEqual, runPair, seeded } from './harness.js';
-import { joinedConstants } from './linear-streams.js';
+import { f32PrefillKernel } from './linear-streams.js';
 import { simdKernelCounts } from './wasm-walk.js';
 
 afterAll(() => {
@@ -22,22 +22,11 @@ describe('splatted uniform loads', () => {
     const w = seeded(16 * K * G, 1);
     const x = seeded(PREFILL_ROWS * K, 2);
     const bias = seeded(16 * G, 3);
-    return runPair(
-      (gpu) =>
-        gpu.createKernel(
-          rowsSource({ K, G, int8: false }, streamsPerStep) as unknown as () => number,
-          {
-            output: [4, 4, G * PREFILL_BLOCKS],
-            returnType: 'Array(4)',
-            constants: joinedConstants(w, K, G, 16),
-          } as gpujs.IGPUKernelSettings,
-        ),
-      [
-        new gpujs.Input(x as unknown as number[], [K, PREFILL_ROWS]),
-        new gpujs.Input(bias as unknown as number[], [16, G]),
-        1,
-      ],
-    );
+    return runPair(f32PrefillKernel(K, G, w, streamsPerStep), [
+      new gpujs.Input(x as unknown as number[], [K, PREFILL_ROWS]),
+      new gpujs.Input(bias as unknown as number[], [16, G]),
+      1,
+    ]);
   };
 
   it.each([2, 4] as const)(

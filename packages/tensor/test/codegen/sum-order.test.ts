@@ -7,9 +7,9 @@
 import * as gpujs from 'gpu.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { uninstallWebasmCodegen } from '../../src/codegen/index.js';
-import { matvecSource, PREFILL_BLOCKS, PREFILL_ROWS, rowsSource } from '../../src/ops/linear-webasm.js';
+import { PREFILL_BLOCKS, PREFILL_ROWS } from '../../src/ops/linear-webasm.js';
 import { runPair, seeded } from './harness.js';
-import { joinedConstants, streamConstants } from './linear-streams.js';
+import { f32DecodeKernel, f32PrefillKernel } from './linear-streams.js';
 
 afterAll(() => {
   uninstallWebasmCodegen(gpujs);
@@ -46,18 +46,7 @@ const biasInput = () => new gpujs.Input(bias as unknown as number[], [16, G]);
 /** Decode of row r: output 16g + 4x + c is weight lane q = x + 4c of group g. */
 function decode(form: Form, r: number) {
   const row = x.subarray(r * K, (r + 1) * K);
-  const pair = runPair(
-    (gpu) =>
-      gpu.createKernel(
-        matvecSource({ K, G, int8: false }, form) as unknown as () => number,
-        {
-          output: [4, G],
-          returnType: 'Array(4)',
-          constants: form === 2 ? joinedConstants(w, K, G, 16) : streamConstants(w, K, G, 16),
-        } as gpujs.IGPUKernelSettings,
-      ),
-    [row, biasInput(), 0],
-  );
+  const pair = runPair(f32DecodeKernel(K, G, w, form), [row, biasInput(), 0]);
   const want = new Float32Array(16 * G);
   for (let g = 0; g < G; g++)
     for (let lane = 0; lane < 4; lane++)
@@ -67,18 +56,11 @@ function decode(form: Form, r: number) {
 
 /** Prefill of all rows: raw[(((g·RB + rb)·4 + c)·4 + lane)·4 + r] is weight lane q = 4c + lane of row 4rb + r. */
 function prefill(form: Form) {
-  const pair = runPair(
-    (gpu) =>
-      gpu.createKernel(
-        rowsSource({ K, G, int8: false }, form) as unknown as () => number,
-        {
-          output: [4, 4, G * PREFILL_BLOCKS],
-          returnType: 'Array(4)',
-          constants: joinedConstants(w, K, G, 16),
-        } as gpujs.IGPUKernelSettings,
-      ),
-    [new gpujs.Input(x as unknown as number[], [K, PREFILL_ROWS]), biasInput(), 0],
-  );
+  const pair = runPair(f32PrefillKernel(K, G, w, form), [
+    new gpujs.Input(x as unknown as number[], [K, PREFILL_ROWS]),
+    biasInput(),
+    0,
+  ]);
   const want = new Float32Array(pair.extended.length);
   for (let g = 0; g < G; g++)
     for (let rb = 0; rb < PREFILL_BLOCKS; rb++)
