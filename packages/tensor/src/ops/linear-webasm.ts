@@ -104,38 +104,41 @@ export function matvecSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): s
       '}',
     ].join('\n');
   }
-  if (!joined) {
+  const loop = `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`;
+  let sum: string[];
+  if (joined) {
+    // k in order, two streams per step of an inner loop
+    const products = (xk: string, u: string) =>
+      s.map((v, c) => `    ${v} += ${xk} * ${stream(u)}[j][${lane(c)}];`);
+    sum = [
+      ...s.map((v) => `let ${v} = 0;`),
+      loop,
+      `  for (let h = 0; h < ${STREAMS / 2}; h++) {`,
+      `    const xa = x[j * ${STREAMS} + h * 2];`,
+      `    const xb = x[j * ${STREAMS} + h * 2 + 1];`,
+      ...products('xa', '(h * 2)'),
+      ...products('xb', '(h * 2 + 1)'),
+      '  }',
+      '}',
+    ];
+  } else {
     // in halves: streams 0–1 into a0 … a3, streams 2–3 into s0 … s3, added at the end (as rowsSource)
     const a = ['a0', 'a1', 'a2', 'a3'];
     const pair = (acc: string, c: number, u: number) =>
       `  ${acc} += xk${u} * ${stream(String(u))}[j][${lane(c)}] + xk${u + 1} * ${stream(String(u + 1))}[j][${lane(c)}];`;
-    return [
-      'function (x, bias, gelu) {',
+    sum = [
       ...[...a, ...s].map((v) => `let ${v} = 0;`),
-      `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`,
+      loop,
       ...Array.from({ length: STREAMS }, (_, u) => `  const xk${u} = x[j * ${STREAMS} + ${u}];`),
       ...a.map((v, c) => pair(v, c, 0)),
       ...s.map((v, c) => pair(v, c, 2)),
       '}',
       ...s.map((v, c) => `${v} = ${a[c]} + ${v};`),
-      ...epilogue(p, s, at, () => '1'),
-      `return [${s.join(', ')}];`,
-      '}',
-    ].join('\n');
+    ];
   }
-  const products = (xk: string, u: string) =>
-    s.map((v, c) => `    ${v} += ${xk} * ${stream(u)}[j][${lane(c)}];`);
   return [
     'function (x, bias, gelu) {',
-    ...s.map((v) => `let ${v} = 0;`),
-    `for (let j = 0; j < ${kSlots(p.K) / STREAMS}; j++) {`,
-    `  for (let h = 0; h < ${STREAMS / 2}; h++) {`,
-    `    const xa = x[j * ${STREAMS} + h * 2];`,
-    `    const xb = x[j * ${STREAMS} + h * 2 + 1];`,
-    ...products('xa', '(h * 2)'),
-    ...products('xb', '(h * 2 + 1)'),
-    '  }',
-    '}',
+    ...sum,
     ...epilogue(p, s, at, () => '1'),
     `return [${s.join(', ')}];`,
     '}',
