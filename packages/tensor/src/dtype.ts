@@ -12,8 +12,18 @@ const u32 = new Uint32Array(f32.buffer);
 /** Bits of the IEEE half nearest to `value` (round to nearest even; overflow → ±Infinity; NaN kept). */
 export function toHalfBits(value: number): number {
   f32[0] = value;
-  const x = u32[0];
+  return halfOfFloatBits(u32[0]);
+}
+
+/** Bits of the IEEE half nearest to the f32 whose bits are `x` (as {@link toHalfBits}). */
+function halfOfFloatBits(x: number): number {
   const sign = (x >>> 16) & 0x8000;
+  const abs = x & 0x7fffffff;
+  // halves' normal range, 2^-14 ≤ |v| < 65520 (which rounds to Infinity): rebias the exponent (127 → 15)
+  // and round the 13 dropped mantissa bits to nearest even in one add; a carry moves into the exponent
+  if (abs >= 0x38800000 && abs < 0x477ff000) {
+    return sign | ((abs - 0x38000000 + 0xfff + ((abs >>> 13) & 1)) >>> 13);
+  }
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
@@ -77,7 +87,10 @@ export function toHalfArray(
   data: Float32Array,
   into: Uint16Array = new Uint16Array(data.length),
 ): Uint16Array {
-  for (let i = 0; i < data.length; i++) into[i] = toHalfBits(data[i]);
+  // the f32 bits read in place: a round trip of every value through a one-element scratch array made this
+  // loop take a third of the time to load GPT-2 124M as f16
+  const bits = new Uint32Array(data.buffer, data.byteOffset, data.length);
+  for (let i = 0; i < bits.length; i++) into[i] = halfOfFloatBits(bits[i]);
   return into;
 }
 

@@ -2,7 +2,14 @@
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { dequantizeInt8, fromHalfBits, quantizeInt8, roundToHalf, toHalfBits } from '../src/dtype.js';
+import {
+  dequantizeInt8,
+  fromHalfBits,
+  quantizeInt8,
+  roundToHalf,
+  toHalfArray,
+  toHalfBits,
+} from '../src/dtype.js';
 
 describe('f16', () => {
   it('converts hand-checked values', () => {
@@ -30,6 +37,56 @@ describe('f16', () => {
         return Math.abs(r - v) <= ulp / 2;
       }),
     );
+  });
+});
+
+/**
+ * The value of the half nearest to the f32 with bits `bits`, in double arithmetic (round to nearest even,
+ * Infinity past 65504 + half an ulp): an oracle independent of the bit tricks in dtype.ts.
+ */
+function nearestHalf(bits: number): number {
+  const v = new Float32Array(new Uint32Array([bits]).buffer)[0];
+  if (Number.isNaN(v) || !Number.isFinite(v)) return v;
+  const exponent = Math.max(((bits >>> 23) & 0xff) - 127, -14);
+  const ulp = 2 ** (exponent - 10);
+  const q = Math.abs(v) / ulp; // exact: a float has 24 significant bits
+  const whole = Math.floor(q);
+  const rest = q - whole;
+  const rounded = rest > 0.5 || (rest === 0.5 && whole % 2 === 1) ? whole + 1 : whole;
+  const magnitude = rounded * ulp > 65504 ? Number.POSITIVE_INFINITY : rounded * ulp;
+  return bits >>> 31 ? -magnitude : magnitude;
+}
+
+describe('f16 arrays', () => {
+  it('toHalfArray rounds to nearest even at every exponent, ties and carries included', () => {
+    // low 13 bits (those a half drops): below, at and above the tie, with an even and an odd kept bit
+    const lows = [
+      0, 1, 0xfff, 0x1000, 0x1001, 0x1fff, 0x2000, 0x3000, 0x7fffff, 0x7fe000, 0x7ff000, 0x7fefff,
+    ];
+    const bits: number[] = [];
+    for (let exponent = 0; exponent < 256; exponent++) {
+      for (const sign of [0, 0x80000000]) {
+        for (const low of lows) bits.push((sign | (exponent << 23) | low) >>> 0);
+        for (let i = 0; i < 40; i++)
+          bits.push((sign | (exponent << 23) | ((i * 2654435761) & 0x7fffff)) >>> 0);
+      }
+    }
+    const values = new Float32Array(new Uint32Array(bits).buffer);
+    const halves = toHalfArray(values);
+    const wrong = bits.filter((b, i) => {
+      const want = nearestHalf(b);
+      const got = fromHalfBits(halves[i]);
+      return Number.isNaN(want) ? !Number.isNaN(got) : !Object.is(got, want);
+    });
+    expect(wrong.map((b) => b.toString(16))).toEqual([]);
+    expect(bits.length).toBeGreaterThan(25000);
+  });
+
+  it('toHalfArray reads a view in place and fills `into`', () => {
+    const buffer = new Float32Array([7, 1, -2, 65504, 0.1]);
+    const into = new Uint16Array(6).fill(0xffff);
+    toHalfArray(buffer.subarray(1, 5), into);
+    expect(Array.from(into)).toEqual([0x3c00, 0xc000, 0x7bff, 0x2e66, 0xffff, 0xffff]);
   });
 });
 

@@ -4,6 +4,7 @@
 // readFeature for both source layouts.
 
 import { describe, expect, it } from 'vitest';
+import { halfValues, toHalfArray } from '../src/dtype.js';
 import { kPairs, kSlots, STREAMS } from '../src/ops/linear-webasm.js';
 import { Arena } from '../src/webasm/arena.js';
 import { packedView, packWeight, qIndex, readFeature, streamLength } from '../src/webasm/packed-weight.js';
@@ -65,16 +66,16 @@ describe('the packed weight layout', () => {
     }
   });
 
-  for (const kind of ['f32', 'int8'] as const) {
+  for (const kind of ['f32', 'f16', 'int8'] as const) {
     for (const layout of ['in_out', 'out_in'] as const) {
       it(`readFeature gives back every feature (${kind}, ${layout})`, () => {
         const w = source(layout);
-        const values = kind === 'int8' ? Int8Array.from(w) : w;
+        const values = kind === 'int8' ? Int8Array.from(w) : kind === 'f16' ? toHalfArray(w) : w;
         const scales = kind === 'int8' ? new Float32Array(N).fill(0.5) : undefined;
         const packed = packWeight(new Arena({ shared: false }), values, layout, K, N, scales);
         const row = new Float32Array(K);
         for (let n = 0; n < N; n++) {
-          readFeature(packed, n, row);
+          readFeature(packed, n, row, halfValues());
           const want = Array.from({ length: K }, (_, k) => value(k, n) * (kind === 'int8' ? 0.5 : 1));
           expect(Array.from(row)).toEqual(want);
         }

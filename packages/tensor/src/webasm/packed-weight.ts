@@ -168,30 +168,53 @@ export function writeRows(
   values: Float32Array | Int8Array | Uint16Array,
   count: number,
 ): void {
-  const view = packedView(w);
-  const { K, N } = w;
+  const { K, N, G, kind } = w;
   // f16: halves go in scaled by 2^halfShift, through a table; a block whose largest half would overflow
   // lowers the shift of the whole weight first (the rows already written are rescaled in place)
-  const scaled =
-    w.kind === 'f16'
+  const table =
+    kind === 'f16'
       ? halfTableFor(w, values as Uint16Array, count * (layout === 'in_out' ? N : K))
       : undefined;
-  const put = scaled ? (v: number) => scaled[v] : (v: number) => v;
-  const { kind } = w;
+  const store = storeView(w);
   if (layout === 'in_out') {
-    // source rows are contiguous in n: walk them in order, each value to its group and q position
-    for (let r = 0; r < count; r++) {
-      const row = r * N;
-      const at = kOffset(kind, K, w.G, first + r);
-      for (let n = 0; n < N; n++) view[featureBase(kind, K, n) + at] = put(values[row + n]);
-    }
+    // a source row (one k) is contiguous in n: each value goes to its feature's base plus the row's k offset
+    const bases = Int32Array.from({ length: N }, (_, n) => featureBase(kind, K, n));
+    for (let r = 0; r < count; r++)
+      scatter(store, values, r * N, bases, kOffset(kind, K, G, first + r), table);
   } else {
     const offsets = (w.offsets ??= kOffsets(w));
-    for (let r = 0; r < count; r++) {
-      const src = r * K;
-      const base = featureBase(kind, K, first + r);
-      for (let k = 0; k < K; k++) view[base + offsets[k]] = put(values[src + k]);
-    }
+    for (let r = 0; r < count; r++)
+      scatter(store, values, r * K, offsets, featureBase(kind, K, first + r), table);
+  }
+}
+
+/** The packed values as the plain typed array they are written through (f16: the half bits). */
+function storeView(w: PackedWeight): Float32Array | Int8Array | Uint16Array {
+  const n = packedLength(w.kind, w.K, w.G);
+  const { buffer } = w.data.chunk;
+  if (w.kind === 'int8') return new Int8Array(buffer, w.data.offset, n);
+  if (w.kind === 'f16') return new Uint16Array(buffer, w.data.offset, n);
+  return new Float32Array(buffer, w.data.offset, n);
+}
+
+/**
+ * store[at + index[i]] = source[from + i] for every i < index.length, through `table` when given. One loop
+ * over precomputed positions: computing each element's position in the loop made loading GPT-2 124M spend
+ * 2.3 of its 3 s here.
+ */
+function scatter(
+  store: Float32Array | Int8Array | Uint16Array,
+  source: Float32Array | Int8Array | Uint16Array,
+  from: number,
+  index: Int32Array,
+  at: number,
+  table: Uint16Array | undefined,
+): void {
+  const length = index.length;
+  if (table) {
+    for (let i = 0; i < length; i++) store[at + index[i]] = table[source[from + i]];
+  } else {
+    for (let i = 0; i < length; i++) store[at + index[i]] = source[from + i];
   }
 }
 
