@@ -24,6 +24,7 @@ import {
   CHUNK,
   CONTROL_STRIDE,
   DONE,
+  IDLE_SPIN_MS,
   NEXT_CHUNK,
   PROGRAM,
   workerSource,
@@ -178,6 +179,39 @@ describe('webasm thread pool', () => {
     for (const [a, b] of pairs) {
       a.dispose();
       b.dispose();
+    }
+  });
+
+  it('keeps an idle worker spinning for IDLE_SPIN_MS after a call, then lets it sleep until the next', async () => {
+    const engine = engineOf(threaded);
+    const K = 64;
+    const N = 1024; // 256 cells: threaded
+    const rnd = seededRandom(17);
+    const weight = threaded.weight(randomArray(rnd, K * N, 0.1), [K, N]);
+    const x = randomArray(rnd, K);
+    const call = () => threaded.scope(() => linear(threaded.tensor(x, [1, K]), weight).toArray());
+    try {
+      const want = Array.from(await call());
+      const ended = performance.now();
+      let sleptAfter: number | undefined;
+      while (performance.now() - ended < 10_000) {
+        if (engine.sleepingWorkers === 1) {
+          sleptAfter = performance.now() - ended;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 2));
+      }
+      expect(sleptAfter, 'the worker never slept').toBeDefined();
+      // it went idle before `ended` (its last chunk), by at most the few ms the result took to arrive
+      expect(sleptAfter).toBeGreaterThan(IDLE_SPIN_MS * 0.8);
+      // calls wake it: it takes chunks again, and the results do not change
+      const before = engine.workerChunks;
+      for (let i = 0; i < 200 && engine.workerChunks === before; i++) {
+        expect(Array.from(await call())).toEqual(want);
+      }
+      expect(engine.workerChunks).toBeGreaterThan(before);
+    } finally {
+      weight.dispose();
     }
   });
 

@@ -31,6 +31,12 @@ import {
 const CHUNKS_PER_THREAD = 4;
 
 /**
+ * How long the calling thread spins for the workers' last chunks before it sleeps, in ms. It slept after
+ * 2,000 spins (≈ 30 µs) before, and a sleeping thread can take long to run again on a busy machine.
+ */
+const MAIN_SPIN_MS = 1;
+
+/**
  * Cells per chunk of a call of `cells` cells over `participants` threads: about `chunksPerThread` chunks each,
  * at most MAX_CHUNKS in all, a multiple of 4 for `simd` calls (`run_simd` serves whole quads).
  */
@@ -199,6 +205,11 @@ export class ThreadPool {
     if (Atomics.add(control, DONE, mine) + mine < chunks) this.#awaitChunks(chunks);
   }
 
+  /** Workers asleep now (each sleeps after IDLE_SPIN_MS without a call: worker-source.ts). */
+  get sleepingWorkers(): number {
+    return Atomics.load(this.#control, SLEEPING);
+  }
+
   /** Chunks the workers have run since the pool was created. */
   get workerChunks(): number {
     let sum = 0;
@@ -216,18 +227,22 @@ export class ThreadPool {
     });
   }
 
-  /** Waits for the chunks other threads claimed and are still running. */
+  /**
+   * Waits for the chunks other threads claimed and are still running: spinning for up to MAIN_SPIN_MS (a
+   * chunk takes microseconds to a fraction of a millisecond), then sleeping until a worker's notify.
+   */
   #awaitChunks(chunks: number): void {
     const control = this.#control;
+    let since = performance.now();
     let spins = 0;
     for (;;) {
       const done = Atomics.load(control, DONE);
       if (done >= chunks) return;
-      if (this.#block && ++spins > 2000) {
+      if (this.#block && (++spins & 255) === 0 && performance.now() - since > MAIN_SPIN_MS) {
         Atomics.store(control, MAIN_WAITING, 1);
         Atomics.wait(control, DONE, done, 1);
         Atomics.store(control, MAIN_WAITING, 0);
-        spins = 0;
+        since = performance.now();
       }
     }
   }
