@@ -14,7 +14,6 @@
 import type {
   DeviceBuffer as Buffer,
   Engine,
-  KernelDims,
   KernelSpec,
   KVShape,
   KVStorage,
@@ -242,14 +241,15 @@ export class WasmArenaEngine implements Engine {
         `${spec.name} on webasm: kernel constants are not supported here`,
       );
     }
-    const dims = kernelDims(spec.name, inputs, rows, cols);
     const host = inputs.map((b) => b.storage as Float32Array);
-    const out = this.#host.take(rows * cols);
     if (spec.hostCopy) {
+      const dims = kernelDims(spec.name, inputs, rows, cols);
+      const out = this.#host.take(rows * cols);
       spec.reference({ inputs: host, scalars, dims, out }, params);
       return new DeviceBuffer(rows, cols, out);
     }
-    const program = this.#genericProgram(spec, params, dims, scalars);
+    const program = this.#genericProgram(spec, params, inputs, rows, cols, scalars);
+    const out = this.#host.take(rows * cols);
     try {
       program.call(host, scalars, this.#pool);
     } catch (error) {
@@ -267,14 +267,21 @@ export class WasmArenaEngine implements Engine {
     this.#pool?.dispose();
   }
 
+  /** The program of `spec` for these params and shapes: cached, or compiled (`inputs` must be live). */
   #genericProgram<P>(
     spec: KernelSpec<P>,
     params: P,
-    dims: KernelDims,
+    inputs: readonly Buffer[],
+    rows: number,
+    cols: number,
     scalars: readonly number[],
   ): WasmProgram {
-    const shapes = dims.inputs.map((d) => `${d.rows}x${d.cols}`).join(',');
-    const key = `${spec.name}|${spec.key(params)}|${shapes}|${dims.out.rows}x${dims.out.cols}`;
+    // built by concatenation: this runs for every small kernel of a decode step
+    let key = `${spec.name}|${spec.key(params)}|${rows}x${cols}`;
+    for (const b of inputs) {
+      if (b.freed) kernelDims(spec.name, inputs, rows, cols); // throws the 'disposed' error
+      key += `|${b.rows}x${b.cols}`;
+    }
     const cached = this.#programs.get(key);
     if (cached) {
       // Map order is the LRU order
@@ -282,6 +289,7 @@ export class WasmArenaEngine implements Engine {
       this.#programs.set(key, cached);
       return cached;
     }
+    const dims = kernelDims(spec.name, inputs, rows, cols);
     const names = [...spec.inputNames(params), ...spec.scalarNames];
     const cells = dims.out.rows * dims.out.cols;
     const Input = this.#Input;
