@@ -26,7 +26,9 @@ import {
   DONE,
   IDLE_SPIN_MS,
   NEXT_CHUNK,
+  POSTED,
   PROGRAM,
+  SLEEPING,
   workerSource,
 } from '../src/webasm/worker-source.js';
 
@@ -136,6 +138,47 @@ describe('chunkCells', () => {
   });
 });
 
+describe('an idle worker', () => {
+  /** Spins (blocking) until control[at] is `value`; false after `ms`. */
+  const spinUntil = (control: Int32Array, at: number, value: number, ms: number) => {
+    const start = performance.now();
+    while (Atomics.load(control, at) !== value) if (performance.now() - start > ms) return false;
+    return true;
+  };
+
+  it('spins for IDLE_SPIN_MS after it wakes before it sleeps again', async () => {
+    const { Worker } = await import('node:worker_threads');
+    const control = new Int32Array(new SharedArrayBuffer(2 * CONTROL_STRIDE * 4));
+    const worker = new Worker(workerSource(claimChunk), { eval: true });
+    try {
+      // as ThreadPool posts: count the message first (the worker leaves its wait loop for uncounted ones)
+      Atomics.add(control, CONTROL_STRIDE + POSTED, 1);
+      worker.postMessage({ type: 'init', control: control.buffer, index: 0 });
+      const started = performance.now();
+      while (Atomics.load(control, SLEEPING) !== 1 && performance.now() - started < 10_000) {
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+      expect(Atomics.load(control, SLEEPING), 'the worker never slept').toBe(1);
+      // open calls (new epochs; their program is unknown, so the worker takes no chunk) and time how long
+      // the woken worker stays up: it wakes after the notify, so at least IDLE_SPIN_MS passes before it
+      // sleeps again. A try fails if this thread was descheduled past the worker's whole waking spell.
+      const awake: number[] = [];
+      for (let epoch = 1; epoch <= 5 && awake.length === 0; epoch++) {
+        const notified = performance.now();
+        Atomics.store(control, NEXT_CHUNK, openWord(epoch));
+        Atomics.notify(control, NEXT_CHUNK);
+        if (spinUntil(control, SLEEPING, 0, 5000) && spinUntil(control, SLEEPING, 1, 5000)) {
+          awake.push(performance.now() - notified);
+        }
+      }
+      expect(awake, 'never saw the worker wake and sleep again').toHaveLength(1);
+      expect(awake[0]).toBeGreaterThanOrEqual(IDLE_SPIN_MS);
+    } finally {
+      await worker.terminate();
+    }
+  });
+});
+
 describe('webasm thread pool', () => {
   let threaded: Backend;
   let single: Backend;
@@ -179,39 +222,6 @@ describe('webasm thread pool', () => {
     for (const [a, b] of pairs) {
       a.dispose();
       b.dispose();
-    }
-  });
-
-  it('keeps an idle worker spinning for IDLE_SPIN_MS after a call, then lets it sleep until the next', async () => {
-    const engine = engineOf(threaded);
-    const K = 64;
-    const N = 1024; // 256 cells: threaded
-    const rnd = seededRandom(17);
-    const weight = threaded.weight(randomArray(rnd, K * N, 0.1), [K, N]);
-    const x = randomArray(rnd, K);
-    const call = () => threaded.scope(() => linear(threaded.tensor(x, [1, K]), weight).toArray());
-    try {
-      const want = Array.from(await call());
-      const ended = performance.now();
-      let sleptAfter: number | undefined;
-      while (performance.now() - ended < 10_000) {
-        if (engine.sleepingWorkers === 1) {
-          sleptAfter = performance.now() - ended;
-          break;
-        }
-        await new Promise((resolve) => setTimeout(resolve, 2));
-      }
-      expect(sleptAfter, 'the worker never slept').toBeDefined();
-      // it went idle before `ended` (its last chunk), by at most the few ms the result took to arrive
-      expect(sleptAfter).toBeGreaterThan(IDLE_SPIN_MS * 0.8);
-      // calls wake it: it takes chunks again, and the results do not change
-      const before = engine.workerChunks;
-      for (let i = 0; i < 200 && engine.workerChunks === before; i++) {
-        expect(Array.from(await call())).toEqual(want);
-      }
-      expect(engine.workerChunks).toBeGreaterThan(before);
-    } finally {
-      weight.dispose();
     }
   });
 

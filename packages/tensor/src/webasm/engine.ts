@@ -99,11 +99,6 @@ export class WasmArenaEngine implements Engine {
     return this.#linear.form;
   }
 
-  /** Worker threads asleep now, waiting for a call (0 without workers). */
-  get sleepingWorkers(): number {
-    return this.#pool?.sleepingWorkers ?? 0;
-  }
-
   /** Chunks of kernel calls the worker threads have run so far (0 without workers). */
   get workerChunks(): number {
     return this.#pool?.workerChunks ?? 0;

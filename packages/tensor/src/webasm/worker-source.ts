@@ -30,14 +30,13 @@ export const POSTED = 0;
 export const RAN = 1;
 
 /**
- * How long an idle worker keeps spinning for the next call before it sleeps (Atomics.wait), in ms. Between
- * the calls of a generation the main thread runs small kernels, a scavenge or an event-loop turn (a few ms);
- * a worker woken from sleep can take milliseconds to run again on a busy or virtualised machine, and misses
- * every call meanwhile (the main thread then runs them alone). With 200,000 spins (≈ 3 ms) the worker missed
- * 1.6–12 % of GPT-2 124M's decode calls here, whole steps at a time; 50 ms makes that 0.5–0.7 %. OpenMP
- * runtimes spin in the same way (Intel's KMP_BLOCKTIME: 200 ms).
+ * How long an idle worker keeps spinning for the next call before it sleeps (Atomics.wait), in ms: about
+ * what 200,000 spins took here, now the same on every machine. Spinning longer is a trade: at 50 ms a worker
+ * missed half as many of GPT-2's decode calls (asleep when the call came: 0.7 against 1.4 %) and decoding
+ * ran 1.02× as fast, but every idle worker held a core for 50 ms after each call, and this repository's test
+ * suite (two test processes on two cores, each with a worker) took 352 s instead of 232 s.
  */
-export const IDLE_SPIN_MS = 50;
+export const IDLE_SPIN_MS = 3;
 
 /**
  * The worker's source around `claim` (chunk-claim.ts's claimChunk). Its text is embedded as an expression
