@@ -43,7 +43,10 @@ describe('resources', () => {
     }
     const growth = (peak - warm) / MB;
     summary.push(`20 load/dispose cycles, RSS +${growth.toFixed(1)} MB after warm-up`);
-    expect(growth).toBeLessThan(64);
+    // A leak of one gpt2-tiny copy per cycle adds 17 × 29 ≈ 490 MB over the cycles measured; without one, the
+    // process still grows in steps as the allocator and V8 enlarge their heaps: +2 to +64 MB over many runs
+    // (40 cycles in a row: flat, one 15–20 MB step, then ≈ 0.1 MB per cycle). The bound sits between the two.
+    expect(growth).toBeLessThan(128);
   });
 
   it('generates 1,000 tokens in context-sized chunks with flat backend memory and RSS', async () => {
