@@ -175,7 +175,7 @@ export function writeRows(
     kind === 'f16'
       ? halfTableFor(w, values as Uint16Array, count * (layout === 'in_out' ? N : K))
       : undefined;
-  const store = storeView(w);
+  const store = packedView(w);
   if (layout === 'in_out') {
     // a source row (one k) is contiguous in n: each value goes to its feature's base plus the row's k offset
     const bases = Int32Array.from({ length: N }, (_, n) => featureBase(kind, K, n));
@@ -186,15 +186,6 @@ export function writeRows(
     for (let r = 0; r < count; r++)
       scatter(store, values, r * K, offsets, featureBase(kind, K, first + r), table);
   }
-}
-
-/** The packed values as the plain typed array they are written through (f16: the half bits). */
-function storeView(w: PackedWeight): Float32Array | Int8Array | Uint16Array {
-  const n = packedLength(w.kind, w.K, w.G);
-  const { buffer } = w.data.chunk;
-  if (w.kind === 'int8') return new Int8Array(buffer, w.data.offset, n);
-  if (w.kind === 'f16') return new Uint16Array(buffer, w.data.offset, n);
-  return new Float32Array(buffer, w.data.offset, n);
 }
 
 /**
