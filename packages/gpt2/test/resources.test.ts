@@ -43,10 +43,7 @@ describe('resources', () => {
     }
     const growth = (peak - warm) / MB;
     summary.push(`20 load/dispose cycles, RSS +${growth.toFixed(1)} MB after warm-up`);
-    // A leak of one gpt2-tiny copy per cycle adds 17 × 29 ≈ 490 MB over the cycles measured; without one, the
-    // process still grows in steps as the allocator and V8 enlarge their heaps: +2 to +64 MB over many runs
-    // (40 cycles in a row: flat, one 15–20 MB step, then ≈ 0.1 MB per cycle). The bound sits between the two.
-    expect(growth).toBeLessThan(128);
+    expect(growth).toBeLessThan(64);
   });
 
   it('generates 1,000 tokens in context-sized chunks with flat backend memory and RSS', async () => {
