@@ -20,7 +20,6 @@ import {
 import { GPT2Config } from '../config.js';
 import { CheckpointError, GPT2Error } from '../errors.js';
 import type { BlockWeights, Conv1DWeights, GPT2Weights, LayerNormWeights } from '../modules/weights.js';
-import { ReadAhead } from './read-ahead.js';
 import {
   readSafetensorsHeader,
   readTensorAsF32,
@@ -172,8 +171,8 @@ async function upload(
   const made = new Map<string, Tensor | Weight>();
   let loaded = 0;
   onProgress?.({ phase: 'load', loaded, total: plan.totalBytes });
-  // two buffers for every block read: one block is read ahead while the backend packs the other
-  let buffers: [Uint8Array, Uint8Array] = [new Uint8Array(ROWS_BYTES), new Uint8Array(ROWS_BYTES)];
+  // one buffer for every block read (backends consume a block before asking for the next)
+  let scratch = new Uint8Array(ROWS_BYTES);
   try {
     for (const { spec, header, info } of plan.tensors) {
       const [rows, cols] = spec.shape as [number, number];
@@ -181,23 +180,10 @@ async function upload(
         // weights stream into the backend block by block: the f32 matrix (wte: 154 MB) is never whole
         const layout = spec.kind === 'conv1d' ? 'in_out' : 'out_in';
         const rowsPerRead = Math.max(1, Math.floor(ROWS_BYTES / (cols * 4)));
-        const blockBytes = rowsPerRead * cols * 4;
-        if (buffers[0].length < blockBytes)
-          buffers = [new Uint8Array(blockBytes), new Uint8Array(blockBytes)];
-        const ahead = new ReadAhead(
-          (start, count, scratch) => readTensorRowsAsF32(header, info, start, count, { scratch }),
-          rows,
-          buffers,
-        );
-        try {
-          made.set(
-            spec.key,
-            await backend.weightFromRows([rows, cols], ahead.read, { layout, dtype, rowsPerRead }),
-          );
-        } finally {
-          // a block read ahead and never asked for must land before the buffers serve the next tensor
-          await ahead.settle();
-        }
+        if (scratch.length < rowsPerRead * cols * 4) scratch = new Uint8Array(rowsPerRead * cols * 4);
+        const read = (start: number, count: number) =>
+          readTensorRowsAsF32(header, info, start, count, { scratch });
+        made.set(spec.key, await backend.weightFromRows([rows, cols], read, { layout, dtype, rowsPerRead }));
       } else {
         made.set(spec.key, backend.tensor(await readTensorAsF32(header, info), spec.shape));
       }
