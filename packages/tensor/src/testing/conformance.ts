@@ -317,6 +317,8 @@ export function conformanceCases(): ConformanceCase[] {
   cases.push(
     attentionCase(1, 12, 64, 7, 2, false),
     attentionCase(2, 3, 5, 4, 2, true),
+    // hd 6: the webasm scores kernel sums a dot product in two partial sums (hd 64 and 12: four; 5 and 1: one)
+    attentionCase(2, 3, 6, 9, 2, false),
     // hd 12: four head-dimension values per webasm output cell, three cells per head (no full SIMD quad)
     attentionCase(2, 2, 12, 6, 3, true),
     attentionCase(3, 1, 1, 1, 1, false),

@@ -1,8 +1,10 @@
 // The KV cache of the webasm engine: every layer's keys and values in two arena regions, appended in place
 // from the host and read in place by the attention kernels of ops/attention-webasm.ts.
 //
-//   K4 [layers·B·nH][L/4][hd][4]: four consecutive positions side by side, so the scores kernel reads them
-//      with one vector load per d; V [layers·B·nH·L, hd]: position-major, one vector load per 4 dims
+//   K4 [layers·B][L/4][nH][hd][4]: four consecutive positions side by side, so the scores kernel reads them
+//      with one vector load per d, and the heads of one quad of positions next to each other, so the
+//      kernel's cells (head after head, then the next quad) read the cache front to back;
+//      V [layers·B·nH·L, hd]: position-major, one vector load per 4 dims
 //      (layers: n_layer rounded up to a power of two, for the bounds proofs of ops/attention-webasm.ts).
 //   Only the positions written are ever touched, so a 1024-position cache costs resident memory in
 //   proportion to the positions used.
@@ -107,9 +109,10 @@ export class ArenaKVStorage implements KVStorage {
       for (let t = 0; t < T; t++) {
         const row = (b * T + t) * 3 * C;
         const pos = L0 + t;
+        const quad = (layer * B + b) * (L / 4) + (pos >> 2);
         for (let h = 0; h < nH; h++) {
           const bh = (layer * B + b) * nH + h;
-          const kAt = (bh * (L / 4) + (pos >> 2)) * hd * 4 + (pos & 3);
+          const kAt = (quad * nH + h) * hd * 4 + (pos & 3);
           const vAt = (bh * L + pos) * hd;
           const from = row + C + h * hd;
           // plain loops: a subarray per head and layer was most of this function's cost
