@@ -13,7 +13,7 @@ const MB = 1024 * 1024;
 // A full GC before each sample, so RSS reflects what is still referenced, not what is waiting for collection.
 // V8 hands freed array buffers' memory back from background threads, so one GC and an immediate sample can
 // still count a disposed model or two when the other core is busy (+49 to +60 MB over the 20 cycles below,
-// against −28 to +7 MB on an idle machine): a sample collects and waits until RSS stops falling. Memory that
+// against −49 to +7 MB on an idle machine): a sample collects and waits until RSS stops falling. Memory that
 // is still referenced (a leak) never falls, however long the sample waits.
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
