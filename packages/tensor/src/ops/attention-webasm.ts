@@ -80,7 +80,7 @@ function splitZ(p: WebasmAttentionShape): string[] {
  * about 190 positions, keys already in the CPU's cache: 3.3 GMAC/s on two threads); four chains run side
  * by side.
  */
-export function scorePartials(hd: number): string[] {
+function scorePartials(hd: number): string[] {
   const count = hd % 4 === 0 ? 4 : hd % 2 === 0 ? 2 : 1;
   return Array.from({ length: count }, (_, u) => `s${u}`);
 }
