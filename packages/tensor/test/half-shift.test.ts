@@ -1,7 +1,7 @@
 // f16 weights stored × 2^halfShift on webasm (src/webasm/half-shift.ts): no stored half is subnormal when
 // the matrix leaves room, every value comes back exactly, a late block with a large half lowers the shift
 // of rows already written, and the linear kernels (raw halves, or rebiasing ones for activations too large
-// to scale) give the bits of the f32 kernels on the same half values.
+// to scale) give the bits of the f32 kernels on the same half values in the same kernel form.
 
 import { describe, expect, it, vi } from 'vitest';
 import { HalfArray, RawHalfArray } from '../src/codegen/half-array.js';
@@ -14,6 +14,7 @@ import { halfScaleTable, MAX_HALF_SHIFT, shiftFor, topExponent } from '../src/we
 import { packedView, packWeight, readFeature } from '../src/webasm/packed-weight.js';
 import { WasmProgram } from '../src/webasm/program.js';
 import { packWeightFromRows } from '../src/webasm/stream-pack.js';
+import { STREAMS_PER_STEP_SWITCH } from '../src/webasm/stream-step.js';
 
 const isSubnormal = (h: number) => (h & 0x7c00) === 0 && (h & 0x3ff) !== 0;
 const exponentOf = (h: number) => (h >> 10) & 31;
@@ -103,45 +104,53 @@ describe('f16 weights in the arena', () => {
     expect(new Set(packedView(whole))).toEqual(new Set(bits));
   });
 
-  it('linear with f16 weights gives the bits of f32 weights holding the same half values', async () => {
-    // which f16 weight constants the linear kernels are compiled with: raw halves, rebiasing ones
-    const compiled = new Set<string>();
-    const compile = WasmProgram.compile.bind(WasmProgram);
-    const spy = vi.spyOn(WasmProgram, 'compile').mockImplementation((factory, arena, options) => {
-      const constants = (options.settings as { constants?: Record<string, { value?: unknown }> }).constants;
-      // the four streams as one constant, or stream 0 of four (linear-webasm.ts)
-      const w = (constants?.[JOINED_STREAMS] ?? constants?.[streamName(0)])?.value;
-      if (w instanceof HalfArray) compiled.add(w instanceof RawHalfArray ? 'raw' : 'rebiasing');
-      return compile(factory, arena, options);
-    });
-    const backend = await createBackend({ backend: 'webasm' });
-    try {
-      const Kx = 96;
-      const Nx = 80;
-      const w = weights(Kx * Nx, 3, 4e-3); // GPT-2's residual-projection scale: ≈ 1 % subnormal halves
-      expect(toHalfArray(w).filter(isSubnormal).length).toBeGreaterThan(Kx * Nx * 0.005);
-      const f16 = backend.weight(w, [Kx, Nx], { dtype: 'f16' });
-      const f32 = backend.weight(roundToHalf(w), [Kx, Nx], { dtype: 'f32' });
-      for (const [R, big] of [
-        [1, 0],
-        [5, 0],
-        [1, 2 ** 30],
-        [5, 2 ** 30],
-      ] as const) {
-        // one row takes the decode kernel, five the prefill kernel; an activation of 2^30 would overflow
-        // once scaled for the raw kernels (× 2^102), so those calls take the rebiasing ones
-        const values = randomArray(seededRandom(4 + R), R * Kx);
-        if (big) values[3] = big;
-        const x = backend.tensor(values, [R, Kx]);
-        const [a, b] = await backend.scope(() =>
-          Promise.all([linear(x, f16).toArray(), linear(x, f32).toArray()]),
-        );
-        expect(new Uint32Array(a!.buffer)).toEqual(new Uint32Array(b!.buffer));
+  it.each([2, 4] as const)(
+    'linear with f16 weights gives the bits of f32 weights holding the same half values (%i streams per step)',
+    async (step) => {
+      // both storages in one kernel form: the forms sum k in different orders (stream-step.ts), and V8 11
+      // gives f32 and f16 different forms by default
+      (globalThis as Record<string, unknown>)[STREAMS_PER_STEP_SWITCH] = step;
+      // which f16 weight constants the linear kernels are compiled with: raw halves, rebiasing ones
+      const compiled = new Set<string>();
+      const compile = WasmProgram.compile.bind(WasmProgram);
+      const spy = vi.spyOn(WasmProgram, 'compile').mockImplementation((factory, arena, options) => {
+        const constants = (options.settings as { constants?: Record<string, { value?: unknown }> }).constants;
+        // the four streams as one constant, or stream 0 of four (linear-webasm.ts)
+        const w = (constants?.[JOINED_STREAMS] ?? constants?.[streamName(0)])?.value;
+        if (w instanceof HalfArray) compiled.add(w instanceof RawHalfArray ? 'raw' : 'rebiasing');
+        return compile(factory, arena, options);
+      });
+      const backend = await createBackend({ backend: 'webasm' });
+      try {
+        expect(backend.report().reason).toContain(`linear kernels: ${step} weight streams per step`);
+        const Kx = 96;
+        const Nx = 80;
+        const w = weights(Kx * Nx, 3, 4e-3); // GPT-2's residual-projection scale: ≈ 1 % subnormal halves
+        expect(toHalfArray(w).filter(isSubnormal).length).toBeGreaterThan(Kx * Nx * 0.005);
+        const f16 = backend.weight(w, [Kx, Nx], { dtype: 'f16' });
+        const f32 = backend.weight(roundToHalf(w), [Kx, Nx], { dtype: 'f32' });
+        for (const [R, big] of [
+          [1, 0],
+          [5, 0],
+          [1, 2 ** 30],
+          [5, 2 ** 30],
+        ] as const) {
+          // one row takes the decode kernel, five the prefill kernel; an activation of 2^30 would overflow
+          // once scaled for the raw kernels (× 2^102), so those calls take the rebiasing ones
+          const values = randomArray(seededRandom(4 + R), R * Kx);
+          if (big) values[3] = big;
+          const x = backend.tensor(values, [R, Kx]);
+          const [a, b] = await backend.scope(() =>
+            Promise.all([linear(x, f16).toArray(), linear(x, f32).toArray()]),
+          );
+          expect(new Uint32Array(a!.buffer)).toEqual(new Uint32Array(b!.buffer));
+        }
+        expect(compiled).toEqual(new Set(['raw', 'rebiasing']));
+      } finally {
+        spy.mockRestore();
+        backend.dispose();
+        delete (globalThis as Record<string, unknown>)[STREAMS_PER_STEP_SWITCH];
       }
-      expect(compiled).toEqual(new Set(['raw', 'rebiasing']));
-    } finally {
-      spy.mockRestore();
-      backend.dispose();
-    }
-  });
+    },
+  );
 });

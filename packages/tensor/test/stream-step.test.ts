@@ -21,13 +21,33 @@ afterEach(() => {
 });
 
 describe('linear kernel form', () => {
-  it('takes two streams per step on V8 before 12, four on later V8 and on other engines', () => {
-    expect(streamsPerStepFor(10)).toBe(2);
-    expect(streamsPerStepFor(11)).toBe(2);
-    expect(streamsPerStepFor(12)).toBe(4);
-    expect(streamsPerStepFor(13)).toBe(4);
-    expect(streamsPerStepFor(15)).toBe(4);
-    expect(streamsPerStepFor(undefined)).toBe(4);
+  it('takes two streams per step for f16 and int8 on V8 before 12, four for f32 and on later V8 and other engines', () => {
+    for (const storage of ['f16', 'int8'] as const) {
+      expect(streamsPerStepFor(10, storage)).toBe(2);
+      expect(streamsPerStepFor(11, storage)).toBe(2);
+    }
+    expect(streamsPerStepFor(10, 'f32')).toBe(4);
+    expect(streamsPerStepFor(11, 'f32')).toBe(4);
+    for (const storage of ['f32', 'f16', 'int8'] as const) {
+      expect(streamsPerStepFor(12, storage)).toBe(4);
+      expect(streamsPerStepFor(13, storage)).toBe(4);
+      expect(streamsPerStepFor(15, storage)).toBe(4);
+      expect(streamsPerStepFor(undefined, storage)).toBe(4);
+    }
+  });
+
+  it('names the form per storage where the storages differ, once where they agree', () => {
+    const form = (f32: 2 | 4, f16: 2 | 4, int8: 2 | 4) => ({
+      streamsPerStep: { f32, f16, int8 },
+      why: 'V8 11',
+    });
+    expect(describeStreamForm(form(4, 2, 2))).toBe(
+      'linear kernels: 4 weight streams per step for f32, 2 for f16 and int8 (V8 11)',
+    );
+    expect(describeStreamForm(form(2, 4, 2))).toBe(
+      'linear kernels: 2 weight streams per step for f32 and int8, 4 for f16 (V8 11)',
+    );
+    expect(describeStreamForm(form(4, 4, 4))).toBe('linear kernels: 4 weight streams per step (V8 11)');
   });
 
   it("reads this Node's V8 version", () => {
@@ -37,9 +57,16 @@ describe('linear kernel form', () => {
     try {
       const major = Number.parseInt(process.versions.v8, 10);
       expect(v8MajorVersion()).toBe(major);
-      expect(engineStreamForm()).toEqual({ streamsPerStep: streamsPerStepFor(major), why: `V8 ${major}` });
-      expect(describeStreamForm(engineStreamForm())).toBe(
-        `linear kernels: ${streamsPerStepFor(major)} weight streams per step (V8 ${major})`,
+      expect(engineStreamForm()).toEqual({
+        streamsPerStep: {
+          f32: streamsPerStepFor(major, 'f32'),
+          f16: streamsPerStepFor(major, 'f16'),
+          int8: streamsPerStepFor(major, 'int8'),
+        },
+        why: `V8 ${major}`,
+      });
+      expect(describeStreamForm(engineStreamForm())).toMatch(
+        new RegExp(`^linear kernels: [24] weight streams per step.* \\(V8 ${major}\\)$`),
       );
     } finally {
       if (fromEnv !== undefined) process.env[STREAMS_PER_STEP_SWITCH] = fromEnv;
@@ -60,9 +87,9 @@ describe('linear kernel form', () => {
 
   it('follows the override, and names a bad one', () => {
     globals[STREAMS_PER_STEP_SWITCH] = 4;
-    expect(engineStreamForm().streamsPerStep).toBe(4);
+    expect(engineStreamForm().streamsPerStep).toEqual({ f32: 4, f16: 4, int8: 4 });
     globals[STREAMS_PER_STEP_SWITCH] = '2';
-    expect(engineStreamForm().streamsPerStep).toBe(2);
+    expect(engineStreamForm().streamsPerStep).toEqual({ f32: 2, f16: 2, int8: 2 });
     expect(describeStreamForm(engineStreamForm())).toBe(
       `linear kernels: 2 weight streams per step (${STREAMS_PER_STEP_SWITCH} set)`,
     );

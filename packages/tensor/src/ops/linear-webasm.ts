@@ -22,7 +22,7 @@
 // activations arrive as int16 with a scale per row (webasm/activation-quant.ts); each statement sums four
 // k as two pairs, which the codegen turns into integer dot products (codegen/pair-dot.ts), then the sum is
 // scaled by the row's and the feature's scale.
-// Sum order (f32, f16): in the form with two streams per step (webasm/stream-step.ts: V8 11) every
+// Sum order (f32, f16): in the form with two streams per step (webasm/stream-step.ts: f16 on V8 11) every
 // accumulator adds k in order. In the form with four, the sum runs in halves: streams 0–1 (k = 4j, 4j + 1)
 // into one set of accumulators and streams 2–3 into another, each adding the sum of its two products per j
 // (a + (x₀w₀ + x₁w₁)), and the halves are added at the end; the prefill kernel runs the halves as two passes

@@ -65,7 +65,7 @@ export class LinearKernels {
   readonly #rowScales = new Float32Array(PREFILL_ROWS);
   /** f32, f16 decode: one row of activations per length, scaled (f16) and zero-padded to kSlots(K). */
   readonly #rowCopies = new Map<number, Float32Array>();
-  /** Weight streams per step of the kernels' loops (not int8 prefill): the form this engine compiles well. */
+  /** Weight streams per step of the kernels' loops (not int8 prefill), per storage: the form this engine compiles well. */
   readonly form: StreamForm = engineStreamForm();
 
   constructor(host: LinearKernelsHost) {
@@ -184,7 +184,7 @@ export class LinearKernels {
     const length = streamLength(weight.kind, K, G);
     const bytes = length * PACKED_BYTES[weight.kind];
     const decode = which === 'decode';
-    const step = this.form.streamsPerStep;
+    const step = this.form.streamsPerStep[weight.kind];
     const joined = decode ? step === 2 : !int8;
     const block = int8 ? [32, K2 / STREAMS] : [16, Kp / STREAMS];
     const constants: Record<string, unknown> = {};
