@@ -3,6 +3,7 @@
 // `minTokensToKeep` is 1 for sampling, and (number of EOS ids + 1) for beam sampling, as in HF.
 
 import { ascendingBand, logSumExp, softmax64, topkHost } from '../math.js';
+import { nucleusKeep } from '../nucleus.js';
 import { inPlaceProcessor, type LogitsProcessor } from './types.js';
 
 const NEG_INF = Number.NEGATIVE_INFINITY;
@@ -66,21 +67,8 @@ export function topK(k: number, minTokensToKeep = 1): LogitsProcessor {
  */
 export function topP(p: number, minTokensToKeep = 1): LogitsProcessor {
   return inPlaceProcessor((logits) => {
-    // Work on the tokens still alive (after top_k that is k of them, not the whole vocabulary).
-    const alive: number[] = [];
-    for (let i = 0; i < logits.length; i++) if (logits[i] !== NEG_INF) alive.push(i);
-    const probs = softmax64(alive.map((i) => logits[i]));
-    // key = −logit (exact, unlike max − logit): ascending key is descending probability
-    const keys = new Float64Array(alive.length);
-    for (let j = 0; j < keys.length; j++) keys[j] = -logits[alive[j]];
-    const order = ascendingBand(keys, probs, p, minTokensToKeep);
-    const keep = new Uint8Array(logits.length);
-    let before = 0;
-    for (let r = 0; r < order.length && (before < p || r < minTokensToKeep); r++) {
-      keep[alive[order[r]]] = 1;
-      before += probs[order[r]];
-    }
-    mask(logits, keep);
+    // the kept set without sorting the vocabulary (nucleus.ts); after top_k only k tokens are alive
+    mask(logits, nucleusKeep(logits, p, minTokensToKeep));
   });
 }
 
