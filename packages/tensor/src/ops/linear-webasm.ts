@@ -149,7 +149,9 @@ export function matvecSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): s
  * Prefill kernel source: the same, with x [PREFILL_ROWS, K] (pad with zero rows); f32 and f16 read the four
  * streams as one constant `w` [16, kSlots(K)/4, 4G] (they lie one after another in the arena): with
  * `streamsPerStep` 4 in halves, two passes over j of two streams each; with 2 in k order, two streams per
- * step of an inner loop (the sums of matvecSource's form, in its order).
+ * step of an inner loop (the sums of matvecSource's form, in its order). int8 sums every row in k order in
+ * both forms: with 4 the four rows in one loop, with 2 rows 0–1 and rows 2–3 in two passes over j (V8 11
+ * loads all sixteen activation pairs of a step first and spills them: 1.2× faster in two passes, 0.88× on V8 13).
  */
 export function rowsSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): string {
   const s = ['s0', 's1', 's2', 's3'];
@@ -168,13 +170,17 @@ export function rowsSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): str
       const pair = `j * ${STREAMS} + ${u}`;
       return `x[r0 + ${r}][${pair}][0] * ${w}] + x[r0 + ${r}][${pair}][1] * ${w} + 1]`;
     };
+    // streamsPerStep 2 (V8 11): rows 0–1 and rows 2–3 in two passes over j, each row's sum in the same order
+    const pass = (rows: number[]) => [
+      `for (let j = 0; j < ${kPairs(p.K) / STREAMS}; j++) {`,
+      ...rows.map((r) => `  ${s[r]} += ${term(r, 0)} + ${term(r, 1)};`),
+      ...rows.map((r) => `  ${s[r]} += ${term(r, 2)} + ${term(r, 3)};`),
+      '}',
+    ];
     return [
       'function (x, bias, gelu, xs) {',
       ...head,
-      `for (let j = 0; j < ${kPairs(p.K) / STREAMS}; j++) {`,
-      ...s.map((v, r) => `  ${v} += ${term(r, 0)} + ${term(r, 1)};`),
-      ...s.map((v, r) => `  ${v} += ${term(r, 2)} + ${term(r, 3)};`),
-      '}',
+      ...(streamsPerStep === 2 ? [...pass([0, 1]), ...pass([2, 3])] : pass([0, 1, 2, 3])),
       ...epilogue(
         p,
         s,

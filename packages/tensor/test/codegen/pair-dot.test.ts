@@ -247,43 +247,48 @@ describe('the int8 linear kernels of ops/linear-webasm.ts', () => {
     },
   );
 
-  it('prefill: each weight vector loaded once per step for the four rows, rows scaled one by one', () => {
-    const x = seededInt16(2 * K2 * PREFILL_ROWS, 13);
-    const rowScales = Float32Array.from({ length: PREFILL_ROWS }, (_, r) => 2 ** -(r % 5));
-    const pair = runPair(
-      (gpu) =>
-        gpu.createKernel(
-          rowsSource({ K, G, int8: true }) as unknown as () => number,
-          {
-            output: [4, 4, G * PREFILL_BLOCKS],
-            returnType: 'Array(4)',
-            constants,
-          } as gpujs.IGPUKernelSettings,
-        ),
-      [
-        int16Input(x, [2, K2, PREFILL_ROWS]),
-        new gpujs.Input(bias as unknown as number[], [16, G]),
-        0,
-        new gpujs.Input(rowScales as unknown as number[], [PREFILL_ROWS]),
-      ],
-    );
-    expect(bitsEqual(pair.extended, pair.stock)).toBe(true);
-    // raw[((((g·RB + rb)·4 + c)·4 + lane)·4 + r]: feature q = 4c + lane of group g, row 4·rb + r
-    for (let row = 0; row < PREFILL_ROWS; row++) {
-      const sums = reference(x.subarray(row * 2 * K2, (row + 1) * 2 * K2), w, K2, G, 4, 2);
-      for (let g = 0; g < G; g++) {
-        for (let c = 0; c < 4; c++) {
-          for (let lane = 0; lane < 4; lane++) {
-            const at = (((g * PREFILL_BLOCKS + (row >> 2)) * 4 + c) * 4 + lane) * 4 + (row & 3);
-            const want = Math.fround(sums[(g * 4 + lane) * 4 + c] * rowScales[row]);
-            expect(pair.extended[at]).toBe(want);
+  it.each([4, 2] as const)(
+    'prefill (%i streams per step): each weight vector loaded once per step and pass, rows scaled one by one',
+    (streamsPerStep) => {
+      const x = seededInt16(2 * K2 * PREFILL_ROWS, 13);
+      const rowScales = Float32Array.from({ length: PREFILL_ROWS }, (_, r) => 2 ** -(r % 5));
+      const pair = runPair(
+        (gpu) =>
+          gpu.createKernel(
+            rowsSource({ K, G, int8: true }, streamsPerStep) as unknown as () => number,
+            {
+              output: [4, 4, G * PREFILL_BLOCKS],
+              returnType: 'Array(4)',
+              constants,
+            } as gpujs.IGPUKernelSettings,
+          ),
+        [
+          int16Input(x, [2, K2, PREFILL_ROWS]),
+          new gpujs.Input(bias as unknown as number[], [16, G]),
+          0,
+          new gpujs.Input(rowScales as unknown as number[], [PREFILL_ROWS]),
+        ],
+      );
+      expect(bitsEqual(pair.extended, pair.stock)).toBe(true);
+      // raw[((((g·RB + rb)·4 + c)·4 + lane)·4 + r]: feature q = 4c + lane of group g, row 4·rb + r
+      for (let row = 0; row < PREFILL_ROWS; row++) {
+        const sums = reference(x.subarray(row * 2 * K2, (row + 1) * 2 * K2), w, K2, G, 4, 2);
+        for (let g = 0; g < G; g++) {
+          for (let c = 0; c < 4; c++) {
+            for (let lane = 0; lane < 4; lane++) {
+              const at = (((g * PREFILL_BLOCKS + (row >> 2)) * 4 + c) * 4 + lane) * 4 + (row & 3);
+              const want = Math.fround(sums[(g * 4 + lane) * 4 + c] * rowScales[row]);
+              expect(pair.extended[at]).toBe(want);
+            }
           }
         }
       }
-    }
-    const counts = simdKernelCounts(pair.extendedBytes);
-    expect(counts.get(`loop:${DOT}`)).toBe(16);
-    expect(counts.get(`loop:${LOAD8X8_S}`)).toBe(4); // four weight pairs per step, shared by the rows
-    expect(counts.get('loop:fd09')).toBe(16); // one activation pair load per row and pair
-  });
+      const counts = simdKernelCounts(pair.extendedBytes);
+      // form 4: one loop over the four rows; form 2: two loops of two rows, each loading the weights
+      const passes = streamsPerStep === 4 ? 1 : 2;
+      expect(counts.get(`loop:${DOT}`)).toBe(16);
+      expect(counts.get(`loop:${LOAD8X8_S}`)).toBe(4 * passes); // four weight pairs per step, shared by its rows
+      expect(counts.get('loop:fd09')).toBe(16); // one activation pair load per row and pair
+    },
+  );
 });
