@@ -16,17 +16,27 @@ import type { Rng } from './rng.js';
  */
 export function sampleFromLogits(logits: ArrayLike<number>, rng: Rng): number {
   const NEG = Number.NEGATIVE_INFINITY;
+  const n = logits.length;
+  // One pass over the row finds the maximum and lists the live (not −Infinity) ids in order; the sums then
+  // run over that list only (after a top_k, 50 ids instead of 50,257). exp is recomputed in the last pass
+  // instead of kept: no 400 KB of weights per step.
+  if (live.length < n) live = new Int32Array(n);
   let max = NEG;
-  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  let count = 0;
+  for (let i = 0; i < n; i++) {
+    const v = logits[i];
+    if (v === NEG) continue;
+    live[count++] = i;
+    if (v > max) max = v;
+  }
   if (max === NEG) return -1;
-  // Two passes recomputing exp instead of a weights array: no 400 KB allocation per step.
   let total = 0;
-  for (let i = 0; i < logits.length; i++) if (logits[i] !== NEG) total += Math.exp(logits[i] - max);
+  for (let j = 0; j < count; j++) total += Math.exp(logits[live[j]] - max);
   const target = rng.nextFloat64() * total;
   let cumulative = 0;
   let lastPositive = -1;
-  for (let i = 0; i < logits.length; i++) {
-    if (logits[i] === NEG) continue;
+  for (let j = 0; j < count; j++) {
+    const i = live[j];
     const w = Math.exp(logits[i] - max);
     if (w <= 0) continue;
     cumulative += w;
@@ -35,6 +45,9 @@ export function sampleFromLogits(logits: ArrayLike<number>, rng: Rng): number {
   }
   return lastPositive;
 }
+
+/** sampleFromLogits' list of live ids, reused across calls (it is synchronous). */
+let live = new Int32Array(0);
 
 /** First index whose cumulative weight exceeds u·total; falls back to the last positive weight (rounding). */
 function drawIndex(weights: Float64Array, total: number, rng: Rng): number {

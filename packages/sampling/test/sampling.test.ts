@@ -52,6 +52,54 @@ describe('sampleFromLogits', () => {
   });
 });
 
+/** The three passes over the whole row that sampleFromLogits computes (before it listed the live ids). */
+function sampleWholeRow(logits: ArrayLike<number>, rng: { nextFloat64(): number }): number {
+  const NEG = Number.NEGATIVE_INFINITY;
+  let max = NEG;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  if (max === NEG) return -1;
+  let total = 0;
+  for (let i = 0; i < logits.length; i++) if (logits[i] !== NEG) total += Math.exp(logits[i] - max);
+  const target = rng.nextFloat64() * total;
+  let cumulative = 0;
+  let lastPositive = -1;
+  for (let i = 0; i < logits.length; i++) {
+    if (logits[i] === NEG) continue;
+    const w = Math.exp(logits[i] - max);
+    if (w <= 0) continue;
+    cumulative += w;
+    lastPositive = i;
+    if (cumulative > target) return i;
+  }
+  return lastPositive;
+}
+
+describe('sampleFromLogits over its list of live ids', () => {
+  it('draws what the whole-row passes draw: masked, full, tied, NaN and ±Infinity rows, shrinking and growing', () => {
+    const NEG = Number.NEGATIVE_INFINITY;
+    const gen = createRng(77);
+    const rows: Float32Array[] = [];
+    for (const length of [50_257, 7, 1000, 50_257, 3]) {
+      const row = Float32Array.from({ length }, () => gen.nextFloat64() * 20 - 10);
+      rows.push(row);
+      // top_k 50-like: all but 50 ids filtered
+      rows.push(row.map((v, i) => (i % Math.max(1, Math.floor(length / 50)) === 0 ? v : NEG)));
+      rows.push(row.map((v) => Math.round(v))); // ties
+    }
+    const odd = Float32Array.from([0, NEG, Number.NaN, 1, Number.POSITIVE_INFINITY, 2]);
+    rows.push(
+      odd,
+      odd.map((v) => (Number.isNaN(v) ? 0 : v)),
+      Float32Array.from([NEG, NEG]),
+    );
+    for (const [r, row] of rows.entries()) {
+      const a = createRng(100 + r);
+      const b = createRng(100 + r);
+      for (let k = 0; k < 200; k++) expect(sampleFromLogits(row, a), `row ${r}`).toBe(sampleWholeRow(row, b));
+    }
+  });
+});
+
 describe('sampleWithoutReplacement', () => {
   it('returns distinct indices with positive weight, stopping when they run out', () => {
     const rng = createRng(3);
