@@ -142,6 +142,40 @@ forEachBackend((backend) => {
   });
 });
 
+describe('a generation session step', () => {
+  it('reads back one row per batch row, each its own, matching the device argmax and topk', async () => {
+    const model = await GPT2LMHeadModel.fromPretrained(`${MODELS}gpt2-tiny`, { backend: 'cpu' });
+    const session = model.createSession(2);
+    try {
+      const logits = await session.forward([
+        [464, 2068, 7586],
+        [40, 716, 257],
+      ]);
+      const rows = await logits.read();
+      const ids = await logits.argmax();
+      const top = await logits.topk(3);
+      expect(rows.map((r) => r.length)).toEqual([model.vocabSize, model.vocabSize]);
+      const argmaxOf = (row: Float32Array) => row.indexOf(Math.max(...row));
+      expect(rows.map(argmaxOf)).toEqual([...ids]);
+      for (const b of [0, 1]) {
+        expect([...top[b]!.indices]).toEqual(
+          [...top[b]!.indices].sort((x, y) => rows[b]![y]! - rows[b]![x]!),
+        );
+        expect(top[b]!.values[0]).toBe(rows[b]![ids[b]!]);
+      }
+      expect(ids[0]).not.toBe(ids[1]);
+      // a row is not a window into the other, and each read is fresh
+      rows[0]!.fill(0);
+      expect(argmaxOf(rows[1]!)).toBe(ids[1]);
+      expect(argmaxOf((await logits.read())[0]!)).toBe(ids[0]);
+      logits.dispose();
+    } finally {
+      session.dispose();
+      model.dispose();
+    }
+  });
+});
+
 describe('GPT2Model', () => {
   it('returns ln_f hidden states equal to the reference last hidden state, and prints its tree', async () => {
     const ref = loadReference('gpt2-tiny');

@@ -26,9 +26,10 @@ export class DeviceStepLogits implements StepLogits {
 
   async read(): Promise<Float32Array[]> {
     this.#check('read');
+    // the rows are views of one fresh array (read back for this call only): no second copy of 200 KB a row
     const all = await this.#logits.toArray();
     return Array.from({ length: this.batch }, (_, b) =>
-      all.slice(b * this.vocabSize, (b + 1) * this.vocabSize),
+      all.subarray(b * this.vocabSize, (b + 1) * this.vocabSize),
     );
   }
 
