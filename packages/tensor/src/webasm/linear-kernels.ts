@@ -65,7 +65,7 @@ export class LinearKernels {
   readonly #rowScales = new Float32Array(PREFILL_ROWS);
   /** f32, f16 decode: one row of activations per length, scaled (f16) and zero-padded to kSlots(K). */
   readonly #rowCopies = new Map<number, Float32Array>();
-  /** Weight streams per step of the kernels' loops (not int8 prefill), per storage: the form this engine compiles well. */
+  /** Weight streams per step of the kernels' loops per storage (int8 prefill: its rows in one pass or two): the form this engine compiles well. */
   readonly form: StreamForm = engineStreamForm();
 
   constructor(host: LinearKernelsHost) {
