@@ -27,6 +27,7 @@ import {
   topP,
   typicalP,
 } from '../src/index.js';
+import { topkHost } from '../src/math.js';
 
 const NEG = Number.NEGATIVE_INFINITY;
 const ctx = (inputIds: number[] = [], promptLength = inputIds.length, maxLength = 20): ProcessorContext => ({
@@ -182,6 +183,44 @@ describe('warpers', () => {
     expect(kept(minP(0.49)(logits, ctx()))).toEqual([0, 1]);
     expect(kept(minP(0.51)(logits, ctx()))).toEqual([0]);
     expect(kept(minP(1, 2)(logits, ctx()))).toEqual([0, 1]);
+  });
+
+  it('min_p keeps exactly what exp(l − max) ≥ min_p keeps, near the threshold and with ±Infinity and NaN', () => {
+    // the definition: exp for every token, then the min_tokens_to_keep largest logits (ties: lower id)
+    const byExp = (logits: Float32Array, m: number, keep: number) => {
+      let max = NEG;
+      for (const v of logits) if (v > max) max = v;
+      const ids = new Set([...logits.keys()].filter((i) => Math.exp(logits[i]! - max) >= m));
+      for (const i of topkHost(logits, keep).indices) ids.add(i);
+      // a kept −Infinity logit reads as removed in the output
+      return [...ids].filter((i) => logits[i] !== NEG).sort((a, b) => a - b);
+    };
+    const odd = [NEG, Number.POSITIVE_INFINITY, Number.NaN, 0, -1e-30];
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.double({ min: -40, max: 5, noNaN: true }).map((v) => ({ v })),
+            fc.constantFrom(...odd).map((v) => ({ v })),
+            fc.integer({ min: -4, max: 4 }).map((k) => ({ k })), // a few f32 steps from the threshold
+          ),
+          { minLength: 1, maxLength: 60 },
+        ),
+        fc.constantFrom(0.05, 0.1, 0.2, 1 / 3, 0.5, 0.9, 1),
+        fc.integer({ min: 1, max: 3 }),
+        (items, m, keep) => {
+          // with 5 the largest finite logit, 5 + ln(m) + k·2^−21 are adjacent float32 values around the cut
+          const logits = Float32Array.from(items, (it) =>
+            'k' in it ? Math.fround(5 + Math.log(m) + it.k * 2 ** -21) : it.v,
+          );
+          logits[0] = 5;
+          const out = minP(m, keep)(Float32Array.from(logits), ctx());
+          expect(kept(out)).toEqual(byExp(logits, m, keep));
+          for (const i of kept(out)) expect(Object.is(out[i], logits[i])).toBe(true);
+        },
+      ),
+      { seed: 5, numRuns: 500 },
+    );
   });
 
   it('typical_p keeps the most typical tokens (closest −log p to the entropy) until the mass is reached', () => {

@@ -84,11 +84,17 @@ export function topP(p: number, minTokensToKeep = 1): LogitsProcessor {
  */
 export function minP(minP: number, minTokensToKeep = 1): LogitsProcessor {
   return inPlaceProcessor((logits) => {
-    // p_i ≥ minP · p_max  ⇔  exp(l_i − l_max) ≥ minP (the softmax denominator cancels)
+    // p_i ≥ minP · p_max  ⇔  exp(l_i − l_max) ≥ minP (the softmax denominator cancels). exp only near the
+    // threshold: l_i − l_max above ln(minP) + 1e-9 is kept and below ln(minP) − 1e-9 dropped without it (exp
+    // and log are accurate to an ulp, far inside that margin), so the kept set is exp's (NaN: dropped)
     let max = NEG_INF;
     for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+    const cut = Math.log(minP);
     const keep = new Uint8Array(logits.length);
-    for (let i = 0; i < logits.length; i++) if (Math.exp(logits[i] - max) >= minP) keep[i] = 1;
+    for (let i = 0; i < logits.length; i++) {
+      const d = logits[i] - max;
+      if (d > cut + 1e-9 || (d >= cut - 1e-9 && Math.exp(d) >= minP)) keep[i] = 1;
+    }
     keepTop(logits, minTokensToKeep, keep);
     mask(logits, keep);
   });
