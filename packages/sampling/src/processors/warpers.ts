@@ -2,8 +2,9 @@
 // truncation rules top-k, top-p, min-p, typical-p, epsilon and eta. Probabilities are computed in float64.
 // `minTokensToKeep` is 1 for sampling, and (number of EOS ids + 1) for beam sampling, as in HF.
 
-import { ascendingBand, logSumExp, softmax64, topkHost } from '../math.js';
+import { logSumExp, softmax64, topkHost } from '../math.js';
 import { nucleusKeep } from '../nucleus.js';
+import { typicalKeep } from '../typical.js';
 import { inPlaceProcessor, type LogitsProcessor } from './types.js';
 
 const NEG_INF = Number.NEGATIVE_INFINITY;
@@ -103,36 +104,11 @@ export function minP(minP: number, minTokensToKeep = 1): LogitsProcessor {
 /**
  * Hugging Face `TypicalLogitsWarper` (Meister et al. 2022): ranks tokens by |−log p − H| (H the entropy),
  * most typical first, and keeps the smallest prefix of that ranking whose mass reaches `mass` (plus ties
- * with its last member), never fewer than `minTokensToKeep`.
+ * with its last member), never fewer than `minTokensToKeep`. Large rows find that prefix by histogram
+ * (typical.ts), with the sorted walk's result.
  */
 export function typicalP(mass: number, minTokensToKeep = 1): LogitsProcessor {
-  return inPlaceProcessor((logits) => {
-    const lse = logSumExp(logits);
-    const probs = new Float64Array(logits.length);
-    let entropy = 0;
-    for (let i = 0; i < logits.length; i++) {
-      const lp = logits[i] - lse;
-      probs[i] = Math.exp(lp);
-      if (probs[i] > 0) entropy -= probs[i] * lp;
-    }
-    const shifted = new Float64Array(logits.length);
-    for (let i = 0; i < logits.length; i++) shifted[i] = Math.abs(-(logits[i] - lse) - entropy);
-    // most typical first (filtered tokens have shifted = +Infinity and come last)
-    const order = ascendingBand(shifted, probs, mass, minTokensToKeep);
-    let cumulative = 0;
-    let lastIndex = 0;
-    for (let r = 0; r < order.length; r++) {
-      cumulative += probs[order[r]];
-      if (cumulative < mass) lastIndex = r + 1;
-      else break;
-    }
-    lastIndex = Math.min(lastIndex, order.length - 1);
-    const threshold = shifted[order[lastIndex]];
-    const keep = new Uint8Array(logits.length);
-    for (let i = 0; i < logits.length; i++) if (!(shifted[i] > threshold)) keep[i] = 1;
-    keepFirst(order, minTokensToKeep, keep);
-    mask(logits, keep);
-  });
+  return inPlaceProcessor((logits) => mask(logits, typicalKeep(logits, mass, minTokensToKeep)));
 }
 
 function cutoff(logits: Float32Array, probs: Float64Array, threshold: number, minTokensToKeep: number): void {

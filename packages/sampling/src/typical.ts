@@ -1,0 +1,172 @@
+// Typical-p's kept set without sorting the vocabulary.
+//
+// Typical-p (Meister et al. 2022, Hugging Face's TypicalLogitsWarper) ranks tokens by how far their
+// information −log p lies from the entropy H, key = |−log p − H|, most typical first (equal keys: lower id
+// first), walks that ranking while the mass before a token is < mass, and keeps every token whose key is ≤ the
+// key of the last one walked (ties with it included), never fewer than the first `minKeep` of the ranking.
+// Sorting for that walk cost ≈ 3 ms a step on a 50,257-token row, most of a decode step. As in nucleus.ts, a
+// histogram finds the walked prefix instead: tokens go to 1/128-nat bins by key (bins in ranking order, equal
+// keys in one bin), whole bins are kept while the mass through them stays below mass − δ, and only the tokens
+// of the bins from there until the mass is past mass + δ are sorted and walked.
+//
+// Keys and probabilities are the sorted walk's, computed by the same operations; only the mass before a token
+// is summed in another order (≤ n·2^−52 apart, ≈ 1e-11). Where a decision would fall within δ = 1e-9 of mass,
+// a logit is NaN or +Infinity, the walk would reach the tokens filtered to −Infinity, or the walked bins hold
+// fewer than `minKeep` tokens, the sorted walk decides, so the result is always the walk's
+// (`typicalKeepSorted`, which small rows use directly).
+
+import { ascendingBand, maxLogit } from './math.js';
+import { SORT_BELOW } from './nucleus.js';
+
+const NEG_INF = Number.NEGATIVE_INFINITY;
+const BINS_PER_NAT = 128;
+/** Bins cover keys up to 64 nats; the last bin holds the rest (reaching it hands over to the walk). */
+const BINS = 64 * BINS_PER_NAT + 1;
+const DELTA = 1e-9;
+
+/** Per-call scratch, reused (calls never interleave: everything here is synchronous). */
+let probs = new Float64Array(0);
+let keys = new Float64Array(0);
+const binMass = new Float64Array(BINS);
+const binCount = new Int32Array(BINS);
+
+/** How `typicalSelect` decided: by the histogram, or by the sorted walk. */
+export type TypicalPath = 'histogram' | 'sorted';
+
+/**
+ * Writes every token's probability and key |−log p − H| into `p` and `key`, in float64: p = softmax64's
+ * exp(l − max) / Σ, log p = l − logsumexp, H = −Σ p·log p over p > 0 in id order (one exp per token).
+ */
+function typicality(logits: Float32Array, p: Float64Array, key: Float64Array): void {
+  const n = logits.length;
+  const max = maxLogit(logits);
+  if (max === NEG_INF) {
+    p.fill(0, 0, n);
+    key.fill(Number.NaN, 0, n);
+    return;
+  }
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp(logits[i] - max);
+    p[i] = e;
+    sum += e;
+  }
+  const lse = max + Math.log(sum);
+  let entropy = 0;
+  for (let i = 0; i < n; i++) {
+    p[i] /= sum;
+    if (p[i] > 0) entropy -= p[i] * (logits[i] - lse);
+  }
+  for (let i = 0; i < n; i++) key[i] = Math.abs(lse - logits[i] - entropy);
+}
+
+/** Typical-p by the sorted walk: 1 for every kept id. */
+export function typicalKeepSorted(logits: Float32Array, mass: number, minKeep: number): Uint8Array {
+  const n = logits.length;
+  const p = new Float64Array(n);
+  const key = new Float64Array(n);
+  typicality(logits, p, key);
+  // most typical first (filtered tokens have key +Infinity and come last)
+  const order = ascendingBand(key, p, mass, minKeep);
+  let cumulative = 0;
+  let lastIndex = 0;
+  for (let r = 0; r < order.length; r++) {
+    cumulative += p[order[r]];
+    if (cumulative < mass) lastIndex = r + 1;
+    else break;
+  }
+  lastIndex = Math.min(lastIndex, order.length - 1);
+  const threshold = key[order[lastIndex]];
+  const keep = new Uint8Array(n);
+  for (let i = 0; i < n; i++) if (!(key[i] > threshold)) keep[i] = 1;
+  for (let r = 0; r < Math.min(minKeep, order.length); r++) keep[order[r]] = 1;
+  return keep;
+}
+
+/** Typical-p: 1 for every kept id, the same set as `typicalKeepSorted`. */
+export function typicalKeep(logits: Float32Array, mass: number, minKeep: number): Uint8Array {
+  return typicalSelect(logits, mass, minKeep).keep;
+}
+
+/** `typicalKeep` and the way it went; rows with fewer than `sortBelow` live tokens take the sorted walk. */
+export function typicalSelect(
+  logits: Float32Array,
+  mass: number,
+  minKeep: number,
+  sortBelow = SORT_BELOW,
+): { keep: Uint8Array; path: TypicalPath } {
+  const sorted = () => ({ keep: typicalKeepSorted(logits, mass, minKeep), path: 'sorted' as const });
+  const n = logits.length;
+  let alive = 0;
+  for (let i = 0; i < n; i++) {
+    const v = logits[i];
+    if (v === NEG_INF) continue;
+    if (!(v < Number.POSITIVE_INFINITY)) return sorted(); // NaN or +Infinity
+    alive++;
+  }
+  if (alive < sortBelow) return sorted();
+
+  if (probs.length < n) {
+    probs = new Float64Array(n);
+    keys = new Float64Array(n);
+  }
+  typicality(logits, probs, keys);
+  binMass.fill(0);
+  binCount.fill(0);
+  for (let i = 0; i < n; i++) {
+    if (logits[i] === NEG_INF) continue;
+    const bin = binOf(keys[i]);
+    binMass[bin] += probs[i];
+    binCount[bin]++;
+  }
+
+  // whole bins while the mass through them stays below mass − δ: their tokens all come before the last
+  // one walked
+  let first = 0;
+  let before = 0;
+  let count = 0;
+  while (first < BINS - 1 && before + binMass[first] < mass - DELTA) {
+    before += binMass[first];
+    count += binCount[first++];
+  }
+  // the bins walked token by token: until the mass through them is past mass + δ and they hold the first
+  // minKeep tokens; the last bin (keys past 64 nats) is never walked here
+  let last = first;
+  let through = before + binMass[first];
+  let walked = count + binCount[first];
+  while (last < BINS - 2 && (through < mass + DELTA || walked < minKeep)) {
+    through += binMass[++last];
+    walked += binCount[last];
+  }
+  if (last === BINS - 1 || through < mass + DELTA || walked < minKeep) return sorted();
+
+  const keep = new Uint8Array(n);
+  const boundary: number[] = [];
+  for (let i = 0; i < n; i++) {
+    if (logits[i] === NEG_INF) continue;
+    const bin = binOf(keys[i]);
+    if (bin < first) keep[i] = 1;
+    else if (bin <= last) boundary.push(i);
+  }
+  boundary.sort((a, b) => keys[a] - keys[b] || a - b);
+  // the walk: a token is walked while the mass before it is < mass; the last one walked sets the threshold
+  let r = 0;
+  let threshold = Number.NaN;
+  for (; r < boundary.length; r++) {
+    if (Math.abs(before - mass) <= DELTA) return sorted();
+    if (!(before < mass)) break;
+    keep[boundary[r]] = 1;
+    threshold = keys[boundary[r]];
+    before += probs[boundary[r]];
+  }
+  // ties with the threshold, then whatever the first minKeep of the ranking still asks for
+  for (; r < boundary.length && (keys[boundary[r]] === threshold || count + r < minKeep); r++) {
+    keep[boundary[r]] = 1;
+  }
+  return { keep, path: 'histogram' };
+}
+
+/** The bin of a key ≥ 0: ⌊key·128⌋, capped at the last bin. Non-decreasing in the key. */
+function binOf(key: number): number {
+  return Math.min(Math.floor(key * BINS_PER_NAT), BINS - 1);
+}
