@@ -3,32 +3,25 @@
 // Top-p walks the tokens from the most probable down (equal logits: lower id first) and keeps a token iff
 // the probability mass before it is < p, and always the first `minKeep`. Sorting the 50,257 logits for that
 // walk took ≈ 25 ms a step when the nucleus is large (a flat distribution holds thousands of tokens), several
-// times the forward pass. The kept tokens are a prefix of the walk, so a histogram finds them instead: each
-// token goes to a bin by how far its logit lies below the maximum (1/128 nat per bin, so the bins are in walk
-// order and equal logits share one), the bins' masses are added up until the running mass comes near p, and
-// only the tokens of the bins from there until the mass is past p are sorted and walked one by one. Every
-// token of an earlier bin has less than p − δ before it, so it is kept.
+// times the forward pass. The kept tokens are a prefix of the walk, so a histogram finds them instead
+// (mass-bins.ts), keyed by how far each logit lies below the maximum: every token of a bin kept whole has less
+// than p − δ before it, so it is kept.
 //
 // The same probabilities as the walk (softmax in float64, summed in id order), but the mass before a token
 // is summed in another order, which moves it by at most n·2^−52 (≈ 1e-11 for 50,257 tokens). Where a token's
 // mass-before lands within δ = 1e-9 of p, or a logit is NaN or +Infinity, the sorted walk decides instead,
 // so the result is always the walk's (`nucleusKeepSorted`, which small rows use directly).
 
+import { binCount, binMass, binOf, clearBins, DELTA, walkedBins } from './mass-bins.js';
 import { ascendingBand, softmax64 } from './math.js';
 
 const NEG_INF = Number.NEGATIVE_INFINITY;
-const BINS_PER_NAT = 128;
-/** Bins cover 64 nats below the maximum (mass beyond: < 50,257·e^−64); the last bin holds the rest. */
-const BINS = 64 * BINS_PER_NAT + 1;
-const DELTA = 1e-9;
 
 /** Rows with fewer live tokens than this take the sorted walk (after a top-k there are only k). */
 export const SORT_BELOW = 2048;
 
 /** Per-call scratch, reused (calls never interleave: everything here is synchronous). */
 let probs = new Float64Array(0);
-const binMass = new Float64Array(BINS);
-const binCount = new Int32Array(BINS);
 
 /**
  * Top-p by the sorted walk: 1 for every kept id. Live tokens are those whose logit is not −Infinity; their
@@ -90,43 +83,25 @@ export function nucleusSelect(
     probs[i] = e;
     sum += e;
   }
-  binMass.fill(0);
-  binCount.fill(0);
+  clearBins();
   for (let i = 0; i < n; i++) {
     if (logits[i] === NEG_INF) continue;
     probs[i] /= sum;
-    const bin = binOf(max, logits[i]);
+    const bin = binOf(max - logits[i]);
     binMass[bin] += probs[i];
     binCount[bin]++;
   }
 
-  // whole bins while the mass through them stays below p − δ: all their tokens are kept
-  let first = 0;
-  let before = 0;
-  let count = 0;
-  while (first < BINS && before + binMass[first] < p - DELTA) {
-    before += binMass[first];
-    count += binCount[first++];
-  }
-  // the bins walked token by token: from `first` until the mass through them is past p + δ and they reach
-  // the first minKeep tokens
-  let last = first;
-  let through = before;
-  if (first < BINS) {
-    through += binMass[first];
-    count += binCount[first];
-  }
-  while (last < BINS - 1 && (through < p + DELTA || count < minKeep)) {
-    through += binMass[++last];
-    count += binCount[last];
-  }
+  // bins before `first` are kept whole; bins first … last are walked token by token
+  const { first, last, before: wholeMass } = walkedBins(p, minKeep);
+  let before = wholeMass;
 
   const keep = new Uint8Array(n);
   let kept = 0;
   const boundary: number[] = [];
   for (let i = 0; i < n; i++) {
     if (logits[i] === NEG_INF) continue;
-    const bin = binOf(max, logits[i]);
+    const bin = binOf(max - logits[i]);
     if (bin < first) {
       keep[i] = 1;
       kept++;
@@ -143,10 +118,4 @@ export function nucleusSelect(
   // fewer than minKeep live tokens in the walked bins: the sorted walk reaches further
   if (kept < minKeep && kept < alive) return sorted();
   return { keep, path: 'histogram' };
-}
-
-/** The bin of a live logit `v` ≤ `max`: ⌊(max − v)·128⌋, capped at the last bin. Non-decreasing as v falls. */
-function binOf(max: number, v: number): number {
-  const b = Math.floor((max - v) * BINS_PER_NAT);
-  return Math.min(b, BINS - 1);
 }

@@ -4,10 +4,8 @@
 // information −log p lies from the entropy H, key = |−log p − H|, most typical first (equal keys: lower id
 // first), walks that ranking while the mass before a token is < mass, and keeps every token whose key is ≤ the
 // key of the last one walked (ties with it included), never fewer than the first `minKeep` of the ranking.
-// Sorting for that walk cost ≈ 3 ms a step on a 50,257-token row, most of a decode step. As in nucleus.ts, a
-// histogram finds the walked prefix instead: tokens go to 1/128-nat bins by key (bins in ranking order, equal
-// keys in one bin), whole bins are kept while the mass through them stays below mass − δ, and only the tokens
-// of the bins from there until the mass is past mass + δ are sorted and walked.
+// Sorting for that walk cost 3–16 ms a step on a 50,257-token row, more than a decode step. As for top-p
+// (nucleus.ts), a histogram of the keys finds the walked prefix instead (mass-bins.ts).
 //
 // Keys and probabilities are the sorted walk's, computed by the same operations; only the mass before a token
 // is summed in another order (≤ n·2^−52 apart, ≈ 1e-11). Where a decision would fall within δ = 1e-9 of mass,
@@ -15,20 +13,15 @@
 // fewer than `minKeep` tokens, the sorted walk decides, so the result is always the walk's
 // (`typicalKeepSorted`, which small rows use directly).
 
+import { binCount, binMass, binOf, clearBins, DELTA, walkedBins } from './mass-bins.js';
 import { ascendingBand, maxLogit } from './math.js';
 import { SORT_BELOW } from './nucleus.js';
 
 const NEG_INF = Number.NEGATIVE_INFINITY;
-const BINS_PER_NAT = 128;
-/** Bins cover keys up to 64 nats; the last bin holds the rest (reaching it hands over to the walk). */
-const BINS = 64 * BINS_PER_NAT + 1;
-const DELTA = 1e-9;
 
 /** Per-call scratch, reused (calls never interleave: everything here is synchronous). */
 let probs = new Float64Array(0);
 let keys = new Float64Array(0);
-const binMass = new Float64Array(BINS);
-const binCount = new Int32Array(BINS);
 
 /** How `typicalSelect` decided: by the histogram, or by the sorted walk. */
 export type TypicalPath = 'histogram' | 'sorted';
@@ -111,8 +104,7 @@ export function typicalSelect(
     keys = new Float64Array(n);
   }
   typicality(logits, probs, keys);
-  binMass.fill(0);
-  binCount.fill(0);
+  clearBins();
   for (let i = 0; i < n; i++) {
     if (logits[i] === NEG_INF) continue;
     const bin = binOf(keys[i]);
@@ -120,25 +112,11 @@ export function typicalSelect(
     binCount[bin]++;
   }
 
-  // whole bins while the mass through them stays below mass − δ: their tokens all come before the last
-  // one walked
-  let first = 0;
-  let before = 0;
-  let count = 0;
-  while (first < BINS - 1 && before + binMass[first] < mass - DELTA) {
-    before += binMass[first];
-    count += binCount[first++];
-  }
-  // the bins walked token by token: until the mass through them is past mass + δ and they hold the first
-  // minKeep tokens; the last bin (keys past 64 nats) is never walked here
-  let last = first;
-  let through = before + binMass[first];
-  let walked = count + binCount[first];
-  while (last < BINS - 2 && (through < mass + DELTA || walked < minKeep)) {
-    through += binMass[++last];
-    walked += binCount[last];
-  }
-  if (last === BINS - 1 || through < mass + DELTA || walked < minKeep) return sorted();
+  // bins before `first` are kept whole; bins first … last are walked token by token, and must reach the mass
+  // (else the walk would go on to the filtered tokens) and minKeep tokens
+  const { first, last, before: wholeMass, count, through, walked } = walkedBins(mass, minKeep);
+  if (through < mass + DELTA || walked < minKeep) return sorted();
+  let before = wholeMass;
 
   const keep = new Uint8Array(n);
   const boundary: number[] = [];
@@ -164,9 +142,4 @@ export function typicalSelect(
     keep[boundary[r]] = 1;
   }
   return { keep, path: 'histogram' };
-}
-
-/** The bin of a key ≥ 0: ⌊key·128⌋, capped at the last bin. Non-decreasing in the key. */
-function binOf(key: number): number {
-  return Math.min(Math.floor(key * BINS_PER_NAT), BINS - 1);
 }

@@ -78,6 +78,16 @@ describe('nucleus by histogram', () => {
     expect(ids(above.keep)).toEqual(Array.from({ length: 2049 }, (_, i) => i));
   });
 
+  it('walks a bin token by token when its mass ends within δ of p (tokens of probability ≪ δ)', () => {
+    // one token at 0 and ten at −25 (≈ 1.4e-11 each): p = 1 − 5e-11 keeps the first and about six of the ten
+    const logits = Float32Array.from([0, ...new Array(10).fill(-25)]);
+    const p = 1 - 5e-11;
+    const want = ids(nucleusKeepSorted(logits, p, 1));
+    expect(want.length).toBeGreaterThan(2);
+    expect(want.length).toBeLessThan(11);
+    expect(ids(nucleusSelect(logits, p, 1, 0).keep)).toEqual(want);
+  });
+
   it('takes the sorted walk for NaN, +Infinity, and rows with fewer live tokens than SORT_BELOW', () => {
     const big = row(6, 1);
     const nan = Float32Array.from(big);

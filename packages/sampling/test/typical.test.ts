@@ -86,6 +86,14 @@ describe('typical-p by histogram', () => {
     expect(ids(second.keep).length).toBe(3300);
   });
 
+  it('walks a bin token by token when its mass ends within δ of the mass (tokens of probability ≪ δ)', () => {
+    // one token at 0 (the most typical) and ten at −25 (≈ 1.4e-11 each): mass 1 − 5e-11 keeps some of the ten
+    const logits = Float32Array.from([0, ...new Array(10).fill(-25)]);
+    const mass = 1 - 5e-11;
+    const want = ids(typicalKeepSorted(logits, mass, 1));
+    expect(ids(typicalSelect(logits, mass, 1, 0).keep)).toEqual(want);
+  });
+
   it('hands a near tie with the mass to the sorted walk: 4096 equal logits, mass 2048/4096', () => {
     // every probability is 2^−12 and every key the same, so the mass before token 2048 is exactly 0.5
     const logits = new Float32Array(4096);
