@@ -6,38 +6,17 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { topP } from '../src/index.js';
 import { nucleusKeep, nucleusKeepSorted, nucleusSelect, SORT_BELOW } from '../src/nucleus.js';
-import { createRng } from '../src/rng.js';
-
-const NEG = Number.NEGATIVE_INFINITY;
-const VOCAB = 50257;
-const ctx = { inputIds: [], promptLength: 0, maxLength: 20 };
-const ids = (keep: Uint8Array) => [...keep.keys()].filter((i) => keep[i] === 1);
-
-/** Seeded GPT-2-sized logits: N(mean, std) (Box–Muller), `spikes` strong candidates, `dead` filtered. */
-function row(seed: number, std: number, spikes = 0, dead = 0): Float32Array {
-  const rng = createRng(seed);
-  const gauss = () =>
-    Math.sqrt(-2 * Math.log(1 - rng.nextFloat64())) * Math.cos(2 * Math.PI * rng.nextFloat64());
-  const out = Float32Array.from({ length: VOCAB }, () => gauss() * std - 2);
-  for (let s = 0; s < spikes; s++) out[Math.floor(rng.nextFloat64() * VOCAB)] = 6 + gauss();
-  for (let d = 0; d < dead; d++) out[Math.floor(rng.nextFloat64() * VOCAB)] = NEG;
-  return out;
-}
+import { ctx, ids, NEG, namedRows, row, smallRows, VOCAB } from './logit-rows.js';
 
 describe('nucleus by histogram', () => {
   it('keeps what the sorted walk keeps on small rows forced through the histogram (ties, −Infinity, any p)', () => {
-    const logit = fc.oneof(
-      fc.constantFrom(0, 0, -1, 2.5, NEG), // many ties and filtered tokens
-      fc.double({ min: -30, max: 30, noNaN: true }).map(Math.fround),
-    );
     const paths = { histogram: 0, sorted: 0 };
     fc.assert(
       fc.property(
-        fc.array(logit, { minLength: 1, maxLength: 300 }),
+        smallRows,
         fc.double({ min: 1e-6, max: 1, noNaN: true }),
         fc.integer({ min: 1, max: 3 }),
-        (values, p, minKeep) => {
-          const logits = Float32Array.from(values);
+        (logits, p, minKeep) => {
           const { keep, path } = nucleusSelect(logits, p, minKeep, 0);
           expect(ids(keep)).toEqual(ids(nucleusKeepSorted(logits, p, minKeep)));
           paths[path]++;
@@ -49,13 +28,7 @@ describe('nucleus by histogram', () => {
     expect(paths.histogram).toBeGreaterThan(300);
   });
 
-  it.each([
-    ['flat (a huge nucleus)', row(1, 0.5)],
-    ['GPT-2-like: N(−2, 2) and 30 strong candidates', row(2, 2, 30)],
-    ['peaked: 3 strong candidates', row(3, 1, 3)],
-    ['a quarter filtered', row(4, 1, 10, VOCAB / 4)],
-    ['logits rounded to a coarse grid (many ties)', row(5, 2, 5).map((v) => Math.round(v * 4) / 4)],
-  ])('%s: the histogram keeps the sorted walk’s tokens', (_, logits) => {
+  it.each(namedRows())('%s: the histogram keeps the sorted walk’s tokens', (_, logits) => {
     for (const p of [0.05, 0.5, 0.9, 0.95, 0.999]) {
       for (const minKeep of [1, 2]) {
         const { keep, path } = nucleusSelect(logits, p, minKeep);
