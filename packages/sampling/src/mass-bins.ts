@@ -7,6 +7,12 @@
 // the walk's own sum.
 
 export const DELTA = 1e-9;
+
+/** Rows with fewer live tokens than this take the sorted walk (after a top-k there are only k). */
+export const SORT_BELOW = 2048;
+
+/** How a histogram warper decided: by the histogram, or by the sorted walk it stands for. */
+export type WalkPath = 'histogram' | 'sorted';
 const BINS_PER_NAT = 128;
 /** Bins cover keys up to 64 nats (mass beyond: < 50,257·e^−64); the last bin holds the rest. */
 const BINS = 64 * BINS_PER_NAT + 1;

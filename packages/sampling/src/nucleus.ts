@@ -12,13 +12,19 @@
 // mass-before lands within δ = 1e-9 of p, or a logit is NaN or +Infinity, the sorted walk decides instead,
 // so the result is always the walk's (`nucleusKeepSorted`, which small rows use directly).
 
-import { binCount, binMass, binOf, clearBins, DELTA, walkedBins } from './mass-bins.js';
+import {
+  binCount,
+  binMass,
+  binOf,
+  clearBins,
+  DELTA,
+  SORT_BELOW,
+  type WalkPath,
+  walkedBins,
+} from './mass-bins.js';
 import { ascendingBand, softmax64 } from './math.js';
 
 const NEG_INF = Number.NEGATIVE_INFINITY;
-
-/** Rows with fewer live tokens than this take the sorted walk (after a top-k there are only k). */
-export const SORT_BELOW = 2048;
 
 /** Per-call scratch, reused (calls never interleave: everything here is synchronous). */
 let probs = new Float64Array(0);
@@ -49,16 +55,13 @@ export function nucleusKeep(logits: Float32Array, p: number, minKeep: number): U
   return nucleusSelect(logits, p, minKeep).keep;
 }
 
-/** How `nucleusSelect` decided: by the histogram, or by the sorted walk (a small row, NaN or +Infinity, a near tie with p). */
-export type NucleusPath = 'histogram' | 'sorted';
-
 /** `nucleusKeep` and the way it went; rows with fewer than `sortBelow` live tokens take the sorted walk. */
 export function nucleusSelect(
   logits: Float32Array,
   p: number,
   minKeep: number,
   sortBelow = SORT_BELOW,
-): { keep: Uint8Array; path: NucleusPath } {
+): { keep: Uint8Array; path: WalkPath } {
   const sorted = () => ({ keep: nucleusKeepSorted(logits, p, minKeep), path: 'sorted' as const });
   const n = logits.length;
   let max = NEG_INF;

@@ -13,18 +13,23 @@
 // fewer than `minKeep` tokens, the sorted walk decides, so the result is always the walk's
 // (`typicalKeepSorted`, which small rows use directly).
 
-import { binCount, binMass, binOf, clearBins, DELTA, walkedBins } from './mass-bins.js';
+import {
+  binCount,
+  binMass,
+  binOf,
+  clearBins,
+  DELTA,
+  SORT_BELOW,
+  type WalkPath,
+  walkedBins,
+} from './mass-bins.js';
 import { ascendingBand, maxLogit } from './math.js';
-import { SORT_BELOW } from './nucleus.js';
 
 const NEG_INF = Number.NEGATIVE_INFINITY;
 
 /** Per-call scratch, reused (calls never interleave: everything here is synchronous). */
 let probs = new Float64Array(0);
 let keys = new Float64Array(0);
-
-/** How `typicalSelect` decided: by the histogram, or by the sorted walk. */
-export type TypicalPath = 'histogram' | 'sorted';
 
 /**
  * Writes every token's probability and key |−log p − H| into `p` and `key`, in float64: p = softmax64's
@@ -87,7 +92,7 @@ export function typicalSelect(
   mass: number,
   minKeep: number,
   sortBelow = SORT_BELOW,
-): { keep: Uint8Array; path: TypicalPath } {
+): { keep: Uint8Array; path: WalkPath } {
   const sorted = () => ({ keep: typicalKeepSorted(logits, mass, minKeep), path: 'sorted' as const });
   const n = logits.length;
   let alive = 0;

@@ -5,7 +5,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { topP } from '../src/index.js';
-import { nucleusKeep, nucleusKeepSorted, nucleusSelect, SORT_BELOW } from '../src/nucleus.js';
+import { SORT_BELOW } from '../src/mass-bins.js';
+import { nucleusKeep, nucleusKeepSorted, nucleusSelect } from '../src/nucleus.js';
 import { ctx, ids, NEG, namedRows, row, smallRows, VOCAB } from './logit-rows.js';
 
 describe('nucleus by histogram', () => {

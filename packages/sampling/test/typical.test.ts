@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { typicalP } from '../src/index.js';
-import { SORT_BELOW } from '../src/nucleus.js';
+import { SORT_BELOW } from '../src/mass-bins.js';
 import { typicalKeep, typicalKeepSorted, typicalSelect } from '../src/typical.js';
 import { ctx, ids, NEG, namedRows, row, smallRows, VOCAB } from './logit-rows.js';
 
