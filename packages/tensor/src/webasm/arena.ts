@@ -132,9 +132,16 @@ export class Arena {
   /** Where the first region of each anchor key went: later regions of the key go to the same offset. */
   readonly #anchors = new Map<string, { pages: number; offset: number }>();
 
-  constructor(options: { shared: boolean; chunkBytes?: number }) {
+  /**
+   * Commits a region's pages before it is written whole (a weight being packed): the engine sets it to
+   * fault them in on every thread at once (ThreadPool.touch); without it the writes fault them one by one.
+   */
+  readonly prefault: ((region: Region) => void) | undefined;
+
+  constructor(options: { shared: boolean; chunkBytes?: number; prefault?: (region: Region) => void }) {
     this.shared = options.shared;
     this.#chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
+    this.prefault = options.prefault;
   }
 
   /**

@@ -20,6 +20,7 @@ import type {
   SourceContext,
 } from '../backend.js';
 import { DeviceBuffer, kernelDims } from '../backend.js';
+import { switchedOffBy } from '../codegen/switches.js';
 import { halfValues } from '../dtype.js';
 import { TensorError } from '../errors.js';
 import type { WeightDType } from '../types.js';
@@ -34,6 +35,9 @@ import type { StreamForm } from './stream-step.js';
 import type { ThreadPool } from './thread-pool.js';
 
 type InputClass = new (value: unknown, size: number[]) => unknown;
+
+/** Whether weights' pages are faulted in on every thread before packing (`GPT2JS_WASM_PREFAULT=0`: no). */
+const prefaultOn = () => switchedOffBy('GPT2JS_WASM_PREFAULT') === null;
 
 /** Generic kernels with at least this many output cells are split over the threads. */
 const THREAD_MIN_CELLS = 16384;
@@ -79,7 +83,13 @@ export class WasmArenaEngine implements Engine {
     this.#factory = options.factory;
     this.#Input = options.Input;
     this.#pool = options.pool;
-    this.arena = new Arena({ shared: !!options.pool });
+    const pool = options.pool;
+    this.arena = new Arena({
+      shared: !!pool,
+      ...(pool && prefaultOn()
+        ? { prefault: (r: Region) => pool.touch(r.chunk.memory, r.offset, r.offset + r.bytes) }
+        : {}),
+    });
     this.#linear = new LinearKernels({
       Input: options.Input,
       pool: options.pool,

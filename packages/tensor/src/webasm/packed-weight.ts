@@ -126,6 +126,9 @@ export function allocPackedWeight(arena: Arena, kind: PackedKind, K: number, N: 
     weightKey(kind, K, N),
     sizes.reduce((a, b) => a + b, 0),
   );
+  // the packing writes every page of the values and scales: fault them in first, on every thread
+  // (arena.prefault); the kernels' regions are left to the kernels, which may never touch all of them
+  arena.prefault?.({ chunk: block.chunk, offset: block.offset, bytes: sizes[0] + sizes[1] });
   let at = block.offset;
   const next = (bytes: number): Region => {
     const region = { chunk: block.chunk, offset: at, bytes };

@@ -20,6 +20,8 @@ import {
   RAN,
   SIMD,
   SLEEPING,
+  TOUCH_STRIDE,
+  TOUCHED,
   WORKER_SOURCE,
 } from './worker-source.js';
 
@@ -205,6 +207,36 @@ export class ThreadPool {
       mine++;
     }
     if (Atomics.add(control, DONE, mine) + mine < chunks) this.#awaitChunks(chunks);
+  }
+
+  /**
+   * Has the OS commit the pages of bytes [from, to) of `memory` (a shared WebAssembly memory) now, every
+   * participant touching its share at once: one atomic add of 0 per 4 KiB, so the bytes stay as they are.
+   * Where a page fault is slow (about 15 µs a page on the virtual machines this was measured on), packing a
+   * weight into fresh pages otherwise costs a fault per page on the calling thread alone. Returns when every
+   * share is touched.
+   */
+  touch(memory: WebAssembly.Memory, from: number, to: number): void {
+    if (this.#disposed) return;
+    const start = Math.ceil(from / TOUCH_STRIDE) * TOUCH_STRIDE;
+    const pages = Math.max(0, Math.ceil((to - start) / TOUCH_STRIDE));
+    const share = Math.ceil(pages / this.size) * TOUCH_STRIDE;
+    const control = this.#control;
+    const before = this.#workers.map((_, w) => Atomics.load(control, (w + 1) * CONTROL_STRIDE + TOUCHED));
+    this.#workers.forEach((_, w) => {
+      const begin = start + (w + 1) * share;
+      this.#post(w, { type: 'touch', memory, from: begin, to: Math.min(to, begin + share) });
+    });
+    const words = new Int32Array(memory.buffer);
+    for (let at = start; at < Math.min(to, start + share); at += TOUCH_STRIDE) Atomics.add(words, at >> 2, 0);
+    this.#workers.forEach((_, w) => {
+      const word = (w + 1) * CONTROL_STRIDE + TOUCHED;
+      for (;;) {
+        const now = Atomics.load(control, word);
+        if (now !== before[w]) break;
+        if (this.#block) Atomics.wait(control, word, now, 1);
+      }
+    });
   }
 
   /** Chunks the workers have run since the pool was created. */

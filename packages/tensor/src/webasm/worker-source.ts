@@ -14,7 +14,8 @@
 //   +0 next (epoch << CHUNK_BITS | next chunk, chunk-claim.ts; written last, after the call's other words)
 //   +1 done (chunks finished)  +2 program  +3 chunk (cells per chunk)  +4 cells  +5 simd (1: run_simd, 0: run)
 //   +6 main waiting on done  +7 sleeping workers (a worker sleeps after IDLE_SPIN_MS without a call)
-// then per worker w at (w + 1)·STRIDE: +0 posted (messages sent)  +1 chunks this worker has run.
+// then per worker w at (w + 1)·STRIDE: +0 posted (messages sent)  +1 chunks this worker has run
+// +2 page ranges this worker has touched (`touch` messages, ThreadPool.touch).
 import { CHUNK_BITS, claimChunk } from './chunk-claim.js';
 
 export const CONTROL_STRIDE = 16;
@@ -28,6 +29,9 @@ export const MAIN_WAITING = 6;
 export const SLEEPING = 7;
 export const POSTED = 0;
 export const RAN = 1;
+export const TOUCHED = 2;
+/** Bytes between the touches of a `touch` message: a page of 4 KiB (larger pages are touched more than once). */
+export const TOUCH_STRIDE = 4096;
 
 /**
  * How long an idle worker keeps spinning for the next call before it sleeps (Atomics.wait), in ms: about
@@ -107,6 +111,12 @@ function handle(message) {
     seen = Atomics.load(control, ${NEXT_CHUNK}) >>> ${CHUNK_BITS};
   } else if (message.type === 'setup') {
     for (var i = 0; i < message.programs.length; i++) instantiate(message.programs[i]);
+  } else if (message.type === 'touch') {
+    // one atomic add of 0 per page: the OS commits the page, its bytes stay as they are
+    var words = new Int32Array(message.memory.buffer);
+    for (var at = message.from; at < message.to; at += ${TOUCH_STRIDE}) Atomics.add(words, at >> 2, 0);
+    Atomics.add(control, base + ${TOUCHED}, 1);
+    Atomics.notify(control, base + ${TOUCHED});
   } else if (message.type === 'release') {
     for (var j = 0; j < message.ids.length; j++) programs.delete(message.ids[j]);
   } else if (message.type === 'exit') {
