@@ -20,6 +20,8 @@ import {
   RAN,
   SIMD,
   SLEEPING,
+  TOUCH_CLAIM,
+  TOUCH_DONE,
   TOUCH_STRIDE,
   TOUCHED,
   WORKER_SOURCE,
@@ -129,6 +131,8 @@ export class ThreadPool {
   readonly #unsent: ThreadProgram[][];
   /** The epoch of the last call. */
   #epoch = 0;
+  /** The epoch of the last page touch (its own claim word). */
+  #touchEpoch = 0;
   #disposed = false;
 
   private constructor(workers: WorkerHandle[], control: Int32Array) {
@@ -211,32 +215,52 @@ export class ThreadPool {
 
   /**
    * Has the OS commit the pages of bytes [from, to) of `memory` (a shared WebAssembly memory) now, every
-   * participant touching its share at once: one atomic add of 0 per 4 KiB, so the bytes stay as they are.
-   * Where a page fault is slow (about 15 µs a page on the virtual machines this was measured on), packing a
-   * weight into fresh pages otherwise costs a fault per page on the calling thread alone. Returns when every
-   * share is touched.
+   * participant touching chunks of pages at once: one atomic add of 0 per 4 KiB, so the bytes stay as they
+   * are. Where a page fault is slow (about 15 µs a page on the virtual machines this was measured on), packing
+   * a weight into fresh pages otherwise costs a fault per page on the calling thread alone. The chunks are
+   * claimed as a call's are (chunk-claim.ts, with epochs of their own): the calling thread waits only for
+   * chunks a worker claimed, so a worker that gets the message late (or never: a page's worker may not have
+   * started while the page is busy) costs nothing.
    */
   touch(memory: WebAssembly.Memory, from: number, to: number): void {
     if (this.#disposed) return;
-    const start = Math.ceil(from / TOUCH_STRIDE) * TOUCH_STRIDE;
-    const pages = Math.max(0, Math.ceil((to - start) / TOUCH_STRIDE));
-    const share = Math.ceil(pages / this.size) * TOUCH_STRIDE;
+    const first = Math.ceil(from / TOUCH_STRIDE) * TOUCH_STRIDE;
+    const total = Math.max(0, Math.ceil((to - first) / TOUCH_STRIDE));
+    if (total === 0) return;
+    // pages per chunk: about eight chunks per thread, at least 64 KiB, at most MAX_CHUNKS chunks
+    const pages = Math.max(16, Math.ceil(total / (8 * this.size)), Math.ceil(total / MAX_CHUNKS));
+    const chunks = Math.ceil(total / pages);
     const control = this.#control;
-    const before = this.#workers.map((_, w) => Atomics.load(control, (w + 1) * CONTROL_STRIDE + TOUCHED));
+    const epoch = (this.#touchEpoch = (this.#touchEpoch + 1) & EPOCH_MASK);
+    Atomics.store(control, TOUCH_DONE, 0);
+    Atomics.store(control, TOUCH_CLAIM, openWord(epoch));
     this.#workers.forEach((_, w) => {
-      const begin = start + (w + 1) * share;
-      this.#post(w, { type: 'touch', memory, from: begin, to: Math.min(to, begin + share) });
+      this.#post(w, { type: 'touch', memory, from: first, to, pages, chunks, epoch });
     });
     const words = new Int32Array(memory.buffer);
-    for (let at = start; at < Math.min(to, start + share); at += TOUCH_STRIDE) Atomics.add(words, at >> 2, 0);
-    this.#workers.forEach((_, w) => {
-      const word = (w + 1) * CONTROL_STRIDE + TOUCHED;
-      for (;;) {
-        const now = Atomics.load(control, word);
-        if (now !== before[w]) break;
-        if (this.#block) Atomics.wait(control, word, now, 1);
-      }
-    });
+    const span = pages * TOUCH_STRIDE;
+    let mine = 0;
+    for (;;) {
+      const k = claimChunk(control, TOUCH_CLAIM, epoch, chunks);
+      if (k < 0) break;
+      const end = Math.min(to, first + (k + 1) * span);
+      for (let at = first + k * span; at < end; at += TOUCH_STRIDE) Atomics.add(words, at >> 2, 0);
+      mine++;
+    }
+    Atomics.add(control, TOUCH_DONE, mine);
+    for (;;) {
+      const done = Atomics.load(control, TOUCH_DONE);
+      if (done >= chunks) return;
+      if (this.#block) Atomics.wait(control, TOUCH_DONE, done, 1);
+    }
+  }
+
+  /** Page-touch chunks the workers have run since the pool was created. */
+  get workerTouches(): number {
+    let sum = 0;
+    for (let w = 0; w < this.#workers.length; w++)
+      sum += Atomics.load(this.#control, (w + 1) * CONTROL_STRIDE + TOUCHED);
+    return sum;
   }
 
   /** Chunks the workers have run since the pool was created. */

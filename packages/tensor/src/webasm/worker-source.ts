@@ -14,8 +14,9 @@
 //   +0 next (epoch << CHUNK_BITS | next chunk, chunk-claim.ts; written last, after the call's other words)
 //   +1 done (chunks finished)  +2 program  +3 chunk (cells per chunk)  +4 cells  +5 simd (1: run_simd, 0: run)
 //   +6 main waiting on done  +7 sleeping workers (a worker sleeps after IDLE_SPIN_MS without a call)
+//   +8 the claim word of a page touch (ThreadPool.touch: the same claims, its own epochs)  +9 its chunks done
 // then per worker w at (w + 1)·STRIDE: +0 posted (messages sent)  +1 chunks this worker has run
-// +2 page ranges this worker has touched (`touch` messages, ThreadPool.touch).
+// +2 page-touch chunks this worker has run.
 import { CHUNK_BITS, claimChunk } from './chunk-claim.js';
 
 export const CONTROL_STRIDE = 16;
@@ -30,7 +31,9 @@ export const SLEEPING = 7;
 export const POSTED = 0;
 export const RAN = 1;
 export const TOUCHED = 2;
-/** Bytes between the touches of a `touch` message: a page of 4 KiB (larger pages are touched more than once). */
+export const TOUCH_CLAIM = 8;
+export const TOUCH_DONE = 9;
+/** Bytes between two touches: a page of 4 KiB (larger pages are touched more than once). */
 export const TOUCH_STRIDE = 4096;
 
 /**
@@ -112,11 +115,19 @@ function handle(message) {
   } else if (message.type === 'setup') {
     for (var i = 0; i < message.programs.length; i++) instantiate(message.programs[i]);
   } else if (message.type === 'touch') {
-    // one atomic add of 0 per page: the OS commits the page, its bytes stay as they are
+    // chunks of pages claimed like a call's (a message that comes late claims nothing); one atomic add of 0
+    // per page: the OS commits the page, its bytes stay as they are
     var words = new Int32Array(message.memory.buffer);
-    for (var at = message.from; at < message.to; at += ${TOUCH_STRIDE}) Atomics.add(words, at >> 2, 0);
-    Atomics.add(control, base + ${TOUCHED}, 1);
-    Atomics.notify(control, base + ${TOUCHED});
+    var span = message.pages * ${TOUCH_STRIDE};
+    for (;;) {
+      var k = claimChunk(control, ${TOUCH_CLAIM}, message.epoch, message.chunks);
+      if (k < 0) break;
+      var end = Math.min(message.to, message.from + (k + 1) * span);
+      for (var at = message.from + k * span; at < end; at += ${TOUCH_STRIDE}) Atomics.add(words, at >> 2, 0);
+      Atomics.add(control, base + ${TOUCHED}, 1);
+      Atomics.add(control, ${TOUCH_DONE}, 1);
+      Atomics.notify(control, ${TOUCH_DONE});
+    }
   } else if (message.type === 'release') {
     for (var j = 0; j < message.ids.length; j++) programs.delete(message.ids[j]);
   } else if (message.type === 'exit') {
