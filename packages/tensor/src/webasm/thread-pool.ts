@@ -219,8 +219,8 @@ export class ThreadPool {
    * are. Where a page fault is slow (about 15 µs a page on the virtual machines this was measured on), packing
    * a weight into fresh pages otherwise costs a fault per page on the calling thread alone. The chunks are
    * claimed as a call's are (chunk-claim.ts, with epochs of their own): the calling thread waits only for
-   * chunks a worker claimed, so a worker that gets the message late (or never: a page's worker may not have
-   * started while the page is busy) costs nothing.
+   * chunks a worker claimed, so a worker that gets the message late (or, presumably, a page's worker that has
+   * not started while the page waits without yielding) costs nothing.
    */
   touch(memory: WebAssembly.Memory, from: number, to: number): void {
     if (this.#disposed) return;
