@@ -1,15 +1,19 @@
-// Host-side weight conversions: IEEE half rounding and int8 per-output-column quantisation.
+// Host-side weight conversions: IEEE half rounding and int8 per-output-column quantisation (the running
+// maxima and the rounding checked against their definitions, special values and ties included).
 
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   dequantizeInt8,
   fromHalfBits,
+  maxAbsPerFeature,
   quantizeInt8,
+  quantizeWithScales,
   roundToHalf,
   toHalfArray,
   toHalfBits,
 } from '../src/dtype.js';
+import { seededRandom } from '../src/testing/compare.js';
 
 describe('f16', () => {
   it('converts hand-checked values', () => {
@@ -112,5 +116,69 @@ describe('int8', () => {
         },
       ),
     );
+  });
+});
+
+describe('maxAbsPerFeature and quantizeWithScales against their definitions', () => {
+  const special = [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0, 0, 1e-45, -3.4e38];
+  /**
+   * A [rows, cols] block of random values; in the first columns every other value is a special one, rotating
+   * with the row, so each lands in every row position of a four-row step somewhere.
+   */
+  function block(rows: number, cols: number, seed: number): Float32Array {
+    const rnd = seededRandom(seed);
+    return Float32Array.from({ length: rows * cols }, (_, i) => {
+      const [r, c] = [Math.floor(i / cols), i % cols];
+      return c < 2 * special.length && (r + c) % 2 === 0
+        ? special[(r + (c >> 1)) % special.length]!
+        : (rnd() - 0.5) * 8;
+    });
+  }
+
+  it('gives max |w| per column (NaN passed over) for every row count, the four-row steps and their tail', () => {
+    const cols = 13;
+    for (let rows = 1; rows <= 9; rows++) {
+      const data = block(rows, cols, rows);
+      const start = Float32Array.from({ length: cols }, (_, c) => (c % 3 === 0 ? 2.5 : 0));
+      const got = maxAbsPerFeature(data, rows, cols, 1, start.slice());
+      for (let c = 0; c < cols; c++) {
+        let want = start[c]!;
+        for (let r = 0; r < rows; r++) {
+          const a = Math.abs(data[r * cols + c]!);
+          if (a > want) want = a;
+        }
+        expect(got[c], `rows ${rows}, column ${c}`).toBe(want);
+      }
+    }
+  });
+
+  it('rounds v/scale to the nearest integer (ties up) clamped to ±127, NaN to 0, on both axes', () => {
+    const rows = 7;
+    const cols = 11;
+    const data = block(rows, cols, 99);
+    // ties and values at and past the clamp (v/scale)
+    const ties = [0.5, -0.5, 2.5, -2.5, 126.5, -126.5, -127.75, 127.5, -128, 200, -200];
+    ties.forEach((t, i) => {
+      data[i] = t / 4;
+    });
+    const definition = (v: number, scale: number) => {
+      const q = Math.floor(v / scale + 0.5);
+      return Number.isNaN(q) ? 0 : Math.max(-127, Math.min(127, q));
+    };
+    const colScales = Float32Array.from({ length: cols }, (_, c) => (c === 0 ? 0.25 : 0.25 + c / 10));
+    const byCol = quantizeWithScales(data, rows, cols, 1, colScales);
+    const rowScales = Float32Array.from({ length: rows + 2 }, (_, r) => (r === 2 ? 0.25 : 0.3 + r / 7));
+    const byRow = quantizeWithScales(data, rows, cols, 0, rowScales, 2);
+    for (let r = 0; r < rows; r++) {
+      for (let c = 0; c < cols; c++) {
+        const v = data[r * cols + c]!;
+        // the library multiplies by the f64 inverse of the scale: compare with that product's rounding
+        const inv = (s: number) => v * (1 / s);
+        expect(byCol[r * cols + c], `column scale, ${v}`).toBe(definition(inv(colScales[c]!), 1));
+        expect(byRow[r * cols + c], `row scale, ${v}`).toBe(definition(inv(rowScales[2 + r]!), 1));
+      }
+    }
+    // row 0 has scale 0.25: its values are the ties above, v/scale exactly
+    expect(Array.from(byRow.subarray(0, cols))).toEqual([1, 0, 3, -2, 127, -126, -127, 127, -127, 127, -127]);
   });
 });
