@@ -257,17 +257,19 @@ export class ThreadPool {
 
   /** Page-touch chunks the workers have run since the pool was created. */
   get workerTouches(): number {
-    let sum = 0;
-    for (let w = 0; w < this.#workers.length; w++)
-      sum += Atomics.load(this.#control, (w + 1) * CONTROL_STRIDE + TOUCHED);
-    return sum;
+    return this.#sumOverWorkers(TOUCHED);
   }
 
   /** Chunks the workers have run since the pool was created. */
   get workerChunks(): number {
+    return this.#sumOverWorkers(RAN);
+  }
+
+  /** The sum of one per-worker counter of the control block (`word`: its offset in a worker's block). */
+  #sumOverWorkers(word: number): number {
     let sum = 0;
     for (let w = 0; w < this.#workers.length; w++)
-      sum += Atomics.load(this.#control, (w + 1) * CONTROL_STRIDE + RAN);
+      sum += Atomics.load(this.#control, (w + 1) * CONTROL_STRIDE + word);
     return sum;
   }
 
