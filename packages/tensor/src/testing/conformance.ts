@@ -18,6 +18,7 @@ import { takeRows } from '../ops/take-rows.js';
 import { argmax, topk } from '../ops/top-k.js';
 import type { Backend, Tensor, Weight, WeightDType } from '../types.js';
 import { expectClose, expectEqual, randomArray, seededRandom } from './compare.js';
+import { topKCases } from './conformance-top-k.js';
 
 export const F32_TOLERANCE = 1e-4;
 export const F16_TOLERANCE = 2e-3;
@@ -323,7 +324,7 @@ export function conformanceCases(): ConformanceCase[] {
     attentionCase(2, 2, 12, 6, 3, true),
     attentionCase(3, 1, 1, 1, 1, false),
   );
-  cases.push(...handCases);
+  cases.push(...topKCases(), ...handCases);
   return cases;
 }
 
