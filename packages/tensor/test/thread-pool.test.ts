@@ -1,8 +1,9 @@
 // The webasm thread pool: how threads claim the chunks of a call (chunk-claim.ts), and that many calls in
 // a row, of different kernels and sizes, give the bits of one thread while the worker really takes part.
+// Where the chunks begin and end is chunk-plan.ts's.
 // A claim carries the call's epoch, so a worker that wakes after its call ended cannot run a chunk of the
 // next call; the main thread waits only for chunks in flight, never for a worker that took none. Prefill
-// calls of the linear kernels are cut into more chunks per thread than decode calls.
+// calls of the linear kernels are cut into 16 equal chunks per thread, decode calls front-loaded.
 
 import { runInNewContext } from 'node:vm';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -17,11 +18,11 @@ import {
   MAX_CHUNKS,
   openWord,
 } from '../src/webasm/chunk-claim.js';
+import { chunkBounds, chunkCells } from '../src/webasm/chunk-plan.js';
 import type { WasmArenaEngine } from '../src/webasm/engine.js';
-import { chunkCells, ThreadPool, writeCall } from '../src/webasm/thread-pool.js';
+import { ThreadPool, writeCall } from '../src/webasm/thread-pool.js';
 import {
-  CELLS,
-  CHUNK,
+  CHUNKS,
   CONTROL_STRIDE,
   DONE,
   IDLE_SPIN_MS,
@@ -87,14 +88,17 @@ describe('a call’s parameters', () => {
     // the interleaving a worker meets when it wakes late: it reads call 5's epoch after the main thread
     // ran every chunk of it alone, and reads its parameters after the main thread wrote call 6's
     const control = new Int32Array(new SharedArrayBuffer(CONTROL_STRIDE * 4));
-    writeCall(control, 4, { program: 1, chunk: 8, cells: 16, simd: true });
+    const bounds = new Int32Array(new SharedArrayBuffer((MAX_CHUNKS + 1) * 4));
+    writeCall(control, bounds, 4, { program: 1, bounds: [0, 8, 16], simd: true });
     Atomics.store(control, NEXT_CHUNK, openWord(5));
     expect([claimChunk(control, NEXT_CHUNK, 5, 2), claimChunk(control, NEXT_CHUNK, 5, 2)]).toEqual([0, 1]);
     Atomics.store(control, DONE, 2);
     const seen = epochOf(Atomics.load(control, NEXT_CHUNK)); // the worker wakes: call 5
-    writeCall(control, 5, { program: 2, chunk: 8, cells: 64, simd: true }); // call 6: 8 chunks
-    const chunks = Math.ceil(Atomics.load(control, CELLS) / Atomics.load(control, CHUNK));
+    const eight = Array.from({ length: 9 }, (_, k) => 8 * k);
+    writeCall(control, bounds, 5, { program: 2, bounds: eight, simd: true }); // call 6: 8 chunks
+    const chunks = Atomics.load(control, CHUNKS);
     expect([seen, Atomics.load(control, PROGRAM), chunks]).toEqual([5, 2, 8]);
+    expect(Array.from(bounds.subarray(0, 9))).toEqual(eight);
     // an open word would hand it chunk 2 of call 6, run early and counted done before call 6 began
     expect(claimChunk(control, NEXT_CHUNK, seen, chunks)).toBe(-1);
     expect(Atomics.load(control, DONE)).toBe(0);
@@ -135,6 +139,51 @@ describe('chunkCells', () => {
     }
     expect(chunkCells(10, 2, 4, false)).toBe(2);
     expect(Math.ceil(2 ** 20 / chunkCells(2 ** 20, 2, 2 ** 16, false))).toBeLessThanOrEqual(MAX_CHUNKS);
+  });
+});
+
+describe('chunkBounds', () => {
+  const check = (bounds: number[], cells: number, simd: boolean) => {
+    expect(bounds[0]).toBe(0);
+    expect(bounds[bounds.length - 1]).toBe(cells);
+    expect(bounds.length - 1).toBeLessThanOrEqual(MAX_CHUNKS);
+    for (let k = 1; k < bounds.length; k++) {
+      expect(bounds[k], `bound ${k} of ${bounds}`).toBeGreaterThan(bounds[k - 1]);
+      if (simd && k < bounds.length - 1) expect(bounds[k] % 4).toBe(0);
+    }
+  };
+
+  it('front-loads by default: each thread’s first chunk is 3/(4P) of the cells, the last quarter in P', () => {
+    expect(chunkBounds(3072, 2, true)).toEqual([0, 1152, 2304, 2688, 3072]);
+    expect(chunkBounds(800, 4, false)).toEqual([0, 150, 300, 450, 600, 650, 700, 750, 800]);
+    for (const [cells, P, simd] of [
+      [64, 2, true],
+      [68, 2, true],
+      [12288, 2, true],
+      [201_028, 2, true],
+      [65, 3, false],
+      [4096, 8, true],
+      [300, 200, false],
+    ] as const) {
+      const bounds = chunkBounds(cells, P, simd);
+      check(bounds, cells, simd);
+      // the first chunk is the largest, up to the rounding to whole quads
+      const sizes = bounds.slice(1).map((b, k) => b - bounds[k]);
+      expect(sizes[0]).toBeGreaterThanOrEqual(Math.max(...sizes) - (simd ? 4 : 1));
+    }
+  });
+
+  it('with chunksPerThread, cuts equal chunks as chunkCells says', () => {
+    for (const [cells, per] of [
+      [3072, 16],
+      [768, 4],
+      [50, 16],
+    ] as const) {
+      const bounds = chunkBounds(cells, 2, true, per);
+      check(bounds, cells, true);
+      const chunk = chunkCells(cells, 2, per, true);
+      expect(bounds.slice(0, -1)).toEqual(bounds.slice(0, -1).map((_, k) => k * chunk));
+    }
   });
 });
 
@@ -225,7 +274,7 @@ describe('webasm thread pool', () => {
     }
   });
 
-  it('cuts prefill calls into 16 chunks per thread and decode calls into 4, with one thread’s bits', async () => {
+  it('cuts prefill calls into 16 chunks per thread and decode calls front-loaded, with one thread’s bits', async () => {
     const K = 200;
     const N = 288; // decode: 72 cells, enough to be threaded
     const R = 21; // two prefill calls, the second partly zero rows

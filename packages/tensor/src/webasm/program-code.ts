@@ -72,7 +72,7 @@ export interface ProgramOptions {
   own?: Region;
   /** Split calls over the thread pool. */
   threaded: boolean;
-  /** Chunks per thread a threaded call is cut into (thread-pool.ts; default its CHUNKS_PER_THREAD). */
+  /** Equal chunks per thread a threaded call is cut into (chunk-plan.ts; default: front-loaded chunks). */
   chunksPerThread?: number;
 }
 

@@ -8,9 +8,9 @@
 // in flight). A worker busy with messages (a new module to instantiate) likewise takes no chunk.
 
 import { claimChunk, closedWord, EPOCH_MASK, MAX_CHUNKS, openWord } from './chunk-claim.js';
+import { chunkBounds } from './chunk-plan.js';
 import {
-  CELLS,
-  CHUNK,
+  CHUNKS,
   CONTROL_STRIDE,
   DONE,
   MAIN_WAITING,
@@ -28,13 +28,6 @@ import {
 } from './worker-source.js';
 
 /**
- * Chunks per participant and call: enough to balance a late start, few enough that each chunk's streams
- * through a weight run long (the prefetcher ramps up again at each chunk's start). 4 against 8: int8
- * decoding 1.02–1.03× in three A/B runs of alternating processes, f32 1.01×.
- */
-const CHUNKS_PER_THREAD = 4;
-
-/**
  * How long the calling thread spins for the workers' last chunks before it sleeps, in ms (it spins only while
  * a chunk is in flight: microseconds to a fraction of a millisecond). After 2,000 spins (≈ 30 µs) it used to
  * sleep, and a sleeping thread can take long to run again: GPT-2 124M int8 decoding waited 4.0 µs per call
@@ -42,25 +35,11 @@ const CHUNKS_PER_THREAD = 4;
  */
 const MAIN_SPIN_MS = 1;
 
-/**
- * Cells per chunk of a call of `cells` cells over `participants` threads: about `chunksPerThread` chunks each,
- * at most MAX_CHUNKS in all, a multiple of 4 for `simd` calls (`run_simd` serves whole quads).
- */
-export function chunkCells(
-  cells: number,
-  participants: number,
-  chunksPerThread: number,
-  simd: boolean,
-): number {
-  const chunk = Math.max(Math.ceil(cells / (participants * chunksPerThread)), Math.ceil(cells / MAX_CHUNKS));
-  return simd ? Math.ceil(chunk / 4) * 4 : chunk;
-}
-
 /** One call's parameters, as the workers read them from the control block. */
 export interface CallParameters {
   readonly program: number;
-  readonly chunk: number;
-  readonly cells: number;
+  /** chunk k is cells bounds[k] … bounds[k + 1] (chunk-plan.ts) */
+  readonly bounds: readonly number[];
   readonly simd: boolean;
 }
 
@@ -69,11 +48,16 @@ export interface CallParameters {
  * its epoch): a worker that saw that epoch late, and reads these parameters, then fails its claim
  * (chunk-claim.ts). The call opens when its word is published after this.
  */
-export function writeCall(control: Int32Array, previous: number, call: CallParameters): void {
+export function writeCall(
+  control: Int32Array,
+  bounds: Int32Array,
+  previous: number,
+  call: CallParameters,
+): void {
   Atomics.store(control, NEXT_CHUNK, closedWord(previous));
   Atomics.store(control, PROGRAM, call.program);
-  Atomics.store(control, CHUNK, call.chunk);
-  Atomics.store(control, CELLS, call.cells);
+  Atomics.store(control, CHUNKS, call.bounds.length - 1);
+  for (let k = 0; k < call.bounds.length; k++) Atomics.store(bounds, k, call.bounds[k]);
   Atomics.store(control, SIMD, call.simd ? 1 : 0);
   Atomics.store(control, DONE, 0);
 }
@@ -126,6 +110,8 @@ export class ThreadPool {
   readonly size: number;
   readonly #workers: WorkerHandle[];
   readonly #control: Int32Array;
+  /** The current call's chunk bounds (MAX_CHUNKS + 1 words, shared with the workers). */
+  readonly #bounds: Int32Array;
   readonly #block: boolean;
   /** Programs not yet sent, per worker. */
   readonly #unsent: ThreadProgram[][];
@@ -135,9 +121,10 @@ export class ThreadPool {
   #touchEpoch = 0;
   #disposed = false;
 
-  private constructor(workers: WorkerHandle[], control: Int32Array) {
+  private constructor(workers: WorkerHandle[], control: Int32Array, bounds: Int32Array) {
     this.#workers = workers;
     this.#control = control;
+    this.#bounds = bounds;
     this.size = workers.length + 1;
     this.#block = canBlock();
     this.#unsent = workers.map(() => []);
@@ -153,6 +140,7 @@ export class ThreadPool {
       return undefined;
     const count = threads - 1;
     const control = new Int32Array(new SharedArrayBuffer((count + 1) * CONTROL_STRIDE * 4));
+    const bounds = new Int32Array(new SharedArrayBuffer((MAX_CHUNKS + 1) * 4));
     const workers: WorkerHandle[] = [];
     try {
       for (let i = 0; i < count; i++) workers.push(await spawn());
@@ -160,9 +148,9 @@ export class ThreadPool {
       for (const w of workers) w.terminate();
       return undefined;
     }
-    const pool = new ThreadPool(workers, control);
+    const pool = new ThreadPool(workers, control, bounds);
     for (let index = 0; index < workers.length; index++) {
-      pool.#post(index, { type: 'init', control: control.buffer, index });
+      pool.#post(index, { type: 'init', control: control.buffer, bounds: bounds.buffer, index });
     }
     return pool;
   }
@@ -184,21 +172,21 @@ export class ThreadPool {
 
   /**
    * Runs cells [0, cells) of `program`: `run(start, end)` is the calling thread's own entry point
-   * (`simd`: chunks are multiples of 4 so `run_simd` can serve them), in about `chunksPerThread` chunks per
-   * participant. Returns when every cell ran.
+   * (`simd`: chunks are multiples of 4 so `run_simd` can serve them), in the chunks of chunk-plan.ts: about
+   * `chunksPerThread` equal ones per participant, or by default front-loaded ones. Returns when every cell ran.
    */
   run(
     program: ThreadProgram,
     cells: number,
     simd: boolean,
     run: (start: number, end: number) => void,
-    chunksPerThread = CHUNKS_PER_THREAD,
+    chunksPerThread?: number,
   ): void {
     this.#flush();
     const control = this.#control;
-    const chunk = chunkCells(cells, this.size, chunksPerThread, simd);
-    const chunks = Math.ceil(cells / chunk);
-    writeCall(control, this.#epoch, { program: program.id, chunk, cells, simd });
+    const bounds = chunkBounds(cells, this.size, simd, chunksPerThread);
+    const chunks = bounds.length - 1;
+    writeCall(control, this.#bounds, this.#epoch, { program: program.id, bounds, simd });
     const epoch = (this.#epoch = (this.#epoch + 1) & EPOCH_MASK);
     // the claim word last: a worker that sees the new epoch reads the words above as this call's
     Atomics.store(control, NEXT_CHUNK, openWord(epoch));
@@ -207,7 +195,7 @@ export class ThreadPool {
     for (;;) {
       const k = claimChunk(control, NEXT_CHUNK, epoch, chunks);
       if (k < 0) break;
-      run(k * chunk, Math.min((k + 1) * chunk, cells));
+      run(bounds[k], bounds[k + 1]);
       mine++;
     }
     if (Atomics.add(control, DONE, mine) + mine < chunks) this.#awaitChunks(chunks);

@@ -12,19 +12,19 @@
 //
 // Control block (Int32Array over a SharedArrayBuffer), the call's words first:
 //   +0 next (epoch << CHUNK_BITS | next chunk, chunk-claim.ts; written last, after the call's other words)
-//   +1 done (chunks finished)  +2 program  +3 chunk (cells per chunk)  +4 cells  +5 simd (1: run_simd, 0: run)
+//   +1 done (chunks finished)  +2 program  +3 chunks  +5 simd (1: run_simd, 0: run)
 //   +6 main waiting on done  +7 sleeping workers (a worker sleeps after IDLE_SPIN_MS without a call)
 //   +8 the claim word of a page touch (ThreadPool.touch: the same claims, its own epochs)  +9 its chunks done
 // then per worker w at (w + 1)·STRIDE: +0 posted (messages sent)  +1 chunks this worker has run
 // +2 page-touch chunks this worker has run.
+// A second shared array holds the call's chunk bounds (chunk-plan.ts): chunk k is cells bounds[k] … bounds[k + 1].
 import { CHUNK_BITS, claimChunk } from './chunk-claim.js';
 
 export const CONTROL_STRIDE = 16;
 export const NEXT_CHUNK = 0;
 export const DONE = 1;
 export const PROGRAM = 2;
-export const CHUNK = 3;
-export const CELLS = 4;
+export const CHUNKS = 3;
 export const SIMD = 5;
 export const MAIN_WAITING = 6;
 export const SLEEPING = 7;
@@ -53,6 +53,7 @@ export const IDLE_SPIN_MS = 3;
 export function workerSource(claim: typeof claimChunk): string {
   return `
 var control = null;
+var bounds = null;
 var base = 0;
 var handled = 0;
 var seen = 0;
@@ -91,14 +92,12 @@ function serve() {
     // read after the epoch: the call's own values whenever a claim below succeeds (chunk-claim.ts)
     var program = programs.get(Atomics.load(control, ${PROGRAM}));
     if (!program) continue;
-    var chunk = Atomics.load(control, ${CHUNK});
-    var cells = Atomics.load(control, ${CELLS});
-    var chunks = Math.ceil(cells / chunk);
+    var chunks = Atomics.load(control, ${CHUNKS});
     var run = Atomics.load(control, ${SIMD}) === 1 ? program.runSimd : program.run;
     for (;;) {
       var k = claimChunk(control, ${NEXT_CHUNK}, epoch, chunks);
       if (k < 0) break;
-      run(k * chunk, Math.min((k + 1) * chunk, cells), 0);
+      run(Atomics.load(bounds, k), Atomics.load(bounds, k + 1), 0);
       Atomics.add(control, base + ${RAN}, 1);
       Atomics.add(control, ${DONE}, 1);
       if (Atomics.load(control, ${MAIN_WAITING}) === 1) Atomics.notify(control, ${DONE});
@@ -110,6 +109,7 @@ function handle(message) {
   handled++;
   if (message.type === 'init') {
     control = new Int32Array(message.control);
+    bounds = new Int32Array(message.bounds);
     base = (message.index + 1) * ${CONTROL_STRIDE};
     seen = Atomics.load(control, ${NEXT_CHUNK}) >>> ${CHUNK_BITS};
   } else if (message.type === 'setup') {
