@@ -8,8 +8,8 @@
 //   its claim and call, and each weight stream it reads starts cold (the prefetcher ramps up again), so
 //   fewer, longer chunks help where a call is short; the small tail still lets a thread that started late
 //   or ran slow hand over work. GPT-2 124M int8 decoding (Node 20, two threads, one process alternating
-//   plans between generations): 5.79–5.95 against 6.33–6.34 ms a step with four equal chunks per thread,
-//   no worse with the other core busy; f32 and f16 unchanged (their calls are longer).
+//   plans between generations): 0.90–0.94× the step time of four equal chunks per thread in six runs, 0.96×
+//   with another process busy on the second core; f32 and f16 unchanged (their calls are longer).
 
 import { MAX_CHUNKS } from './chunk-claim.js';
 
