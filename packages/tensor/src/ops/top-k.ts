@@ -8,12 +8,16 @@
 //                         s·seg + 4t + l (t = 0, 1, …) below V4 (V rounded down to a multiple of 4), or −1
 //   reduce:  [R, 2(j+1)]  the picks so far, then the best of the 4S candidates (values read from x) and of
 //                         the last V − V4 ≤ 3 columns
-// so k picks cost k·(R·V + R·4S) reads and one readback of [R, 2k] at the end. S is 1 on the CPU engines
-// and up to 64 on GPUs (segmentsFor). The four lanes of a segment read neighbouring columns, which webasm
-// loads as one vector per step, and no lane reads past V4, so the scan needs no per-lane bound test (the
-// masked, lane-by-lane path on webasm); the segment returns indices only, so each element is scanned once.
-// GPT-2's 50257 logits on webasm (one thread, Node 20): argmax 0.22 → 0.065 ms, topk(50) 14.7 → 5.9 ms
-// against the earlier form (256 segments of a value cell and an index cell each, every read bound-tested).
+// A segment that did not hold pick j−1 keeps its candidates in pass j (its lanes' best elements after pick j−2
+// all come after pick j−1, and every better element of those lanes came before pick j−2), so after the first
+// pass only one segment a row is scanned again: k picks cost R·V + (k − 1)·R·seg reads and one readback of
+// [R, 2k] at the end. S (segmentsFor) is up to 64 on GPUs and for k > 1; an argmax on the CPU engines scans
+// one segment a row. The four lanes of a segment read neighbouring columns, which webasm loads as one vector
+// per step, and no lane reads past V4, so the scan needs no per-lane bound test (the masked, lane-by-lane
+// path on webasm); the segment returns indices only, so each element is scanned once. GPT-2's 50257 logits
+// on webasm (Node 20): argmax 0.22 → 0.065 ms, topk(20) 5.3 → 0.8 ms, topk(50) 14.7 → 2.8 ms against the
+// earlier form (256 segments of a value cell and an index cell each, every read bound-tested, every pass
+// over the whole row).
 
 import type { DeviceBuffer, KernelSpec, SourceContext } from '../backend.js';
 import type { BaseBackend } from '../backends/base.js';
@@ -37,15 +41,16 @@ export interface TopKParams {
 export const scannedColumns = (V: number): number => V - (V % 4);
 
 /**
- * Segments for a row of V values. On a GPU, many (about 256 columns each, at most 64: a power of two, so a cell
- * splits its row into (r, s) with a shift and a mask on webasm) so that enough cells run side by side; on
- * a CPU (webasm, cpu), one segment of V4 columns per row, whose reads the code generator proves in bounds
- * (a loop with a break would test every vector load: GPT-2's 50257 logits, 52 against 35 µs on one thread).
+ * Segments for a row of V values, for k picks. Many (about 256 columns each, at most 64: a power of two, so a
+ * cell splits its row into (r, s) with a shift and a mask on webasm) on a GPU, so that enough cells run side
+ * by side, and for k > 1 everywhere, so that a later pass rescans one segment (see the segment kernel). For
+ * an argmax on a CPU (webasm, cpu), one segment of V4 columns per row, whose reads the code generator proves
+ * in bounds (a loop with a break tests every vector load: GPT-2's 50257 logits, 52 against 35 µs on one thread).
  */
-export function segmentsFor(V: number, gpu: boolean): { segments: number; seg: number } {
+export function segmentsFor(V: number, gpu: boolean, k = 1): { segments: number; seg: number } {
   const V4 = scannedColumns(V);
   let segments = 1;
-  while (gpu && segments < 64 && segments * 2 * 256 <= V4) segments *= 2;
+  while ((gpu || k > 1) && segments < 64 && segments * 2 * 256 <= V4) segments *= 2;
   return { segments, seg: Math.max(4, Math.ceil(V4 / segments / 4) * 4) };
 }
 
@@ -73,7 +78,8 @@ const previousPick = (c: SourceContext, j: number): string[] =>
 
 export const topkSegmentSpec: KernelSpec<TopKParams> = {
   name: 'topk_segment',
-  inputNames: (p) => (p.j > 0 ? ['x', 'prev'] : ['x']),
+  // pass j > 0 also reads the candidates of pass j − 1
+  inputNames: (p) => (p.j > 0 ? ['x', 'prev', 'cand'] : ['x']),
   scalarNames: [],
   key: (p) => `${p.j}.${p.segments}.${p.seg}`,
   body(c, p, dims) {
@@ -84,6 +90,9 @@ export const topkSegmentSpec: KernelSpec<TopKParams> = {
       ...rowAndSegment(c, rows, p.segments),
       ...previousPick(c, p.j),
       `const start = s * ${p.seg};`,
+      // a segment that did not hold pick j − 1 keeps its candidates: the best of a lane after pick j − 2 that
+      // was not pick j − 1 comes after it, and every better element of that lane came before pick j − 2
+      p.j > 0 ? `if (pi < start || pi >= start + ${p.seg}) { return ${c.at('cand', c.row, c.col)}; }` : '',
       // the last segment may end before the others: a break, unless every segment is whole
       p.segments * p.seg > V4 ? `const n = Math.min(${p.seg}, ${V4} - start);` : '',
       `let bv = ${NONE};`,
@@ -106,6 +115,8 @@ export const topkSegmentSpec: KernelSpec<TopKParams> = {
     const V4 = scannedColumns(V);
     const pw = p.j > 0 ? args.dims.inputs[1].cols : 0;
     const S = p.segments;
+    // every segment scanned anew, also in pass j > 0: the kernel's shortcut (a segment without pick j − 1
+    // keeps its candidates) must give the same candidates, which the conformance cases check
     for (let y = 0; y < args.dims.out.rows; y++) {
       const r = Math.floor(y / S);
       const s = y - r * S;
@@ -206,12 +217,16 @@ async function picks(
   V: number,
   k: number,
 ): Promise<Float32Array> {
-  const { segments, seg } = segmentsFor(V, isGPU(owner.engine.name));
+  const { segments, seg } = segmentsFor(V, isGPU(owner.engine.name), k);
   let prev: DeviceBuffer | undefined;
+  let cand: DeviceBuffer | undefined;
   for (let j = 0; j < k; j++) {
     const params = { j, segments, seg };
-    const cand = owner.engine.run(topkSegmentSpec, params, prev ? [x, prev] : [x], [], rows * segments, 4);
-    const next = owner.engine.run(
+    const inputs = prev && cand ? [x, prev, cand] : [x];
+    const next = owner.engine.run(topkSegmentSpec, params, inputs, [], rows * segments, 4);
+    if (cand) owner.engine.free(cand);
+    cand = next;
+    const picked = owner.engine.run(
       topkReduceSpec,
       params,
       prev ? [cand, x, prev] : [cand, x],
@@ -219,10 +234,10 @@ async function picks(
       rows,
       2 * (j + 1),
     );
-    owner.engine.free(cand);
     if (prev) owner.engine.free(prev);
-    prev = next;
+    prev = picked;
   }
+  owner.engine.free(cand!);
   const out = await owner.engine.read(prev!);
   owner.engine.free(prev!);
   return out;
