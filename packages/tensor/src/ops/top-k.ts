@@ -29,8 +29,8 @@ import { asTensor, checkInteger, sameBackend } from './common.js';
 const NONE = -3.0e38;
 
 export interface TopKParams {
-  /** Picks made so far (0 for the first pass). */
-  readonly j: number;
+  /** A pass after the first (it reads the picks so far and the previous pass's candidates). */
+  readonly later: boolean;
   /** Segments per row: a power of two. */
   readonly segments: number;
   /** Columns per segment: a multiple of 4. */
@@ -70,66 +70,71 @@ function rowAndSegment(c: SourceContext, rows: number, S: number): string[] {
   return [`const r = Math.floor((${c.row} + 0.5) / ${S}.0);`, `const s = ${c.row} - r * ${S};`];
 }
 
-/** The previous pick (pv, pi) of row r, for pass j > 0. */
-const previousPick = (c: SourceContext, j: number): string[] =>
-  j > 0
-    ? [`const pv = ${c.at('prev', 'r', `${2 * j - 2}`)};`, `const pi = ${c.at('prev', 'r', `${2 * j - 1}`)};`]
+/** The previous pick (pv, pi) of row r, for a later pass (j, the pass, is a run-time scalar). */
+const previousPick = (c: SourceContext, later: boolean): string[] =>
+  later
+    ? [`const pv = ${c.at('prev', 'r', 'j * 2 - 2')};`, `const pi = ${c.at('prev', 'r', 'j * 2 - 1')};`]
     : [];
+
+/** Whether (v, i), not NaN, may be picked in this pass: after the previous pick, or anything in the first. */
+const eligible = (later: boolean): string => (later ? '(v < pv || (v == pv && i > pi))' : '(v == v)');
+
+/** Whether x[i] = v may be picked in this pass (reference code): not NaN, and after the previous pick. */
+function eligibleRef(v: number, i: number, prev: [number, number] | undefined): boolean {
+  return !Number.isNaN(v) && (!prev || after(v, i, prev[0], prev[1]));
+}
 
 export const topkSegmentSpec: KernelSpec<TopKParams> = {
   name: 'topk_segment',
-  // pass j > 0 also reads the candidates of pass j − 1
-  inputNames: (p) => (p.j > 0 ? ['x', 'prev', 'cand'] : ['x']),
-  scalarNames: [],
-  key: (p) => `${p.j}.${p.segments}.${p.seg}`,
+  // a later pass also reads the picks so far [R, 2k] and the previous pass's candidates
+  inputNames: (p) => (p.later ? ['x', 'prev', 'cand'] : ['x']),
+  scalarNames: ['j'],
+  key: (p) => `${p.later}.${p.segments}.${p.seg}`,
   body(c, p, dims) {
     const V4 = scannedColumns(dims.inputs[0].cols);
     const rows = dims.out.rows / p.segments;
-    const take = '{ bv = v; bi = i; }';
+    const partial = p.segments * p.seg > V4;
     return [
       ...rowAndSegment(c, rows, p.segments),
-      ...previousPick(c, p.j),
+      ...previousPick(c, p.later),
       `const start = s * ${p.seg};`,
       // a segment that did not hold pick j − 1 keeps its candidates: the best of a lane after pick j − 2 that
       // was not pick j − 1 comes after it, and every better element of that lane came before pick j − 2
-      p.j > 0 ? `if (pi < start || pi >= start + ${p.seg}) { return ${c.at('cand', c.row, c.col)}; }` : '',
+      p.later ? `if (pi < start || pi >= start + ${p.seg}) { return ${c.at('cand', c.row, c.col)}; }` : '',
       // the last segment may end before the others: a break, unless every segment is whole
-      p.segments * p.seg > V4 ? `const n = Math.min(${p.seg}, ${V4} - start);` : '',
+      partial ? `const n = Math.min(${p.seg}, ${V4} - start);` : '',
       `let bv = ${NONE};`,
       'let bi = -1.0;',
       `for (let t = 0; t < ${p.seg / 4}; t++) {`,
-      p.segments * p.seg > V4 ? '  if (t * 4 >= n) { break; }' : '',
+      partial ? '  if (t * 4 >= n) { break; }' : '',
       `  const i = start + t * 4 + ${c.col};`,
       `  const v = ${c.at('x', 'r', 'i')};`,
-      p.j > 0
-        ? `  if (v < pv || (v == pv && i > pi)) { if (v > bv || bi < 0.0) ${take} }`
-        : `  if (v > bv || bi < 0.0) { if (v == v) ${take} }`,
+      `  if (v > bv || bi < 0.0) { if ${eligible(p.later)} { bv = v; bi = i; } }`,
       '}',
       'return bi;',
     ].join('\n');
   },
   reference(args, p) {
-    const x = args.inputs[0];
-    const prev = p.j > 0 ? args.inputs[1] : undefined;
+    const [x, prev] = args.inputs;
+    const j = args.scalars[0];
     const V = args.dims.inputs[0].cols;
     const V4 = scannedColumns(V);
-    const pw = p.j > 0 ? args.dims.inputs[1].cols : 0;
+    const pw = p.later ? args.dims.inputs[1].cols : 0;
     const S = p.segments;
-    // every segment scanned anew, also in pass j > 0: the kernel's shortcut (a segment without pick j − 1
+    // every segment scanned anew, also in a later pass: the kernel's shortcut (a segment without pick j − 1
     // keeps its candidates) must give the same candidates, which the conformance cases check
     for (let y = 0; y < args.dims.out.rows; y++) {
       const r = Math.floor(y / S);
       const s = y - r * S;
-      const pv = prev ? prev[r * pw + 2 * p.j - 2] : 0;
-      const pi = prev ? prev[r * pw + 2 * p.j - 1] : 0;
+      const last: [number, number] | undefined = p.later
+        ? [prev[r * pw + 2 * j - 2], prev[r * pw + 2 * j - 1]]
+        : undefined;
       for (let lane = 0; lane < 4; lane++) {
         let bv = NONE;
         let bi = -1;
         for (let i = s * p.seg + lane; i < Math.min(V4, (s + 1) * p.seg); i += 4) {
           const v = x[r * V + i];
-          if (Number.isNaN(v)) continue;
-          if (prev && !after(v, i, pv, pi)) continue;
-          if (bi < 0 || v > bv) {
+          if (eligibleRef(v, i, last) && (bi < 0 || v > bv)) {
             bv = v;
             bi = i;
           }
@@ -142,9 +147,9 @@ export const topkSegmentSpec: KernelSpec<TopKParams> = {
 
 export const topkReduceSpec: KernelSpec<TopKParams> = {
   name: 'topk_reduce',
-  inputNames: (p) => (p.j > 0 ? ['cand', 'x', 'prev'] : ['cand', 'x']),
-  scalarNames: [],
-  key: (p) => `${p.j}.${p.segments}`,
+  inputNames: (p) => (p.later ? ['cand', 'x', 'prev'] : ['cand', 'x']),
+  scalarNames: ['j'],
+  key: (p) => `${p.later}.${p.segments}`,
   body(c, p, dims) {
     const V = dims.inputs[1].cols;
     const V4 = scannedColumns(V);
@@ -153,8 +158,10 @@ export const topkReduceSpec: KernelSpec<TopKParams> = {
     return [
       `const r = ${c.row};`,
       `const col = ${c.col};`,
-      p.j > 0 ? `if (col < ${2 * p.j}) { return ${c.at('prev', 'r', 'col')}; }` : '',
-      ...previousPick(c, p.j),
+      // [R, 2k]: the picks so far, this pass's pick, and columns later passes fill
+      p.later ? `if (col < j * 2) { return ${c.at('prev', 'r', 'col')}; }` : '',
+      `if (col > j * 2 + 1) { return ${NONE}; }`,
+      ...previousPick(c, p.later),
       `let bv = ${NONE};`,
       'let bi = -1.0;',
       `for (let q = 0; q < ${S}; q++) {`,
@@ -166,24 +173,23 @@ export const topkReduceSpec: KernelSpec<TopKParams> = {
       // the tail's indices exceed every candidate's: a tie keeps the candidate
       `for (let i = ${V4}; i < ${V}; i++) {`,
       `  const v = ${c.at('x', 'r', 'i')};`,
-      p.j > 0
-        ? '  if (v < pv || (v == pv && i > pi)) { if (v > bv || bi < 0.0) { bv = v; bi = i; } }'
-        : '  if (v > bv || bi < 0.0) { if (v == v) { bv = v; bi = i; } }',
+      `  if (v > bv || bi < 0.0) { if ${eligible(p.later)} { bv = v; bi = i; } }`,
       '}',
-      `if (col == ${2 * p.j}) { return bv; }`,
+      'if (col == j * 2) { return bv; }',
       'return bi;',
     ].join('\n');
   },
   reference(args, p) {
-    const [cand, x] = args.inputs;
-    const prev = p.j > 0 ? args.inputs[2] : undefined;
+    const [cand, x, prev] = args.inputs;
+    const j = args.scalars[0];
     const V = args.dims.inputs[1].cols;
     const S = p.segments;
     const W = args.dims.out.cols;
     for (let r = 0; r < args.dims.out.rows; r++) {
-      for (let c = 0; c < 2 * p.j; c++) args.out[r * W + c] = prev![r * 2 * p.j + c];
-      const pv = prev ? prev[r * 2 * p.j + 2 * p.j - 2] : 0;
-      const pi = prev ? prev[r * 2 * p.j + 2 * p.j - 1] : 0;
+      for (let c = 0; c < W; c++) args.out[r * W + c] = c < 2 * j ? prev[r * W + c] : NONE;
+      const last: [number, number] | undefined = p.later
+        ? [prev[r * W + 2 * j - 2], prev[r * W + 2 * j - 1]]
+        : undefined;
       let bv = NONE;
       let bi = -1;
       for (let u = 0; u < 4 * S; u++) {
@@ -197,19 +203,22 @@ export const topkReduceSpec: KernelSpec<TopKParams> = {
       }
       for (let i = scannedColumns(V); i < V; i++) {
         const v = x[r * V + i];
-        if (Number.isNaN(v) || (prev && !after(v, i, pv, pi))) continue;
-        if (bi < 0 || v > bv) {
+        if (eligibleRef(v, i, last) && (bi < 0 || v > bv)) {
           bv = v;
           bi = i;
         }
       }
-      args.out[r * W + 2 * p.j] = bv;
-      args.out[r * W + 2 * p.j + 1] = bi;
+      args.out[r * W + 2 * j] = bv;
+      args.out[r * W + 2 * j + 1] = bi;
     }
   },
 };
 
-/** Runs k passes on the device and reads back the [R, 2k] picks once. */
+/**
+ * Runs k passes on the device and reads back the [R, 2k] picks once. Each kernel has one program for the
+ * first pass and one for all later ones (the pass is a run-time scalar, the picks a [R, 2k] buffer), so a
+ * topk(20) compiles four programs, not forty.
+ */
 async function picks(
   owner: BaseBackend,
   x: DeviceBuffer,
@@ -221,18 +230,18 @@ async function picks(
   let prev: DeviceBuffer | undefined;
   let cand: DeviceBuffer | undefined;
   for (let j = 0; j < k; j++) {
-    const params = { j, segments, seg };
+    const params = { later: j > 0, segments, seg };
     const inputs = prev && cand ? [x, prev, cand] : [x];
-    const next = owner.engine.run(topkSegmentSpec, params, inputs, [], rows * segments, 4);
+    const next = owner.engine.run(topkSegmentSpec, params, inputs, [j], rows * segments, 4);
     if (cand) owner.engine.free(cand);
     cand = next;
     const picked = owner.engine.run(
       topkReduceSpec,
       params,
       prev ? [cand, x, prev] : [cand, x],
-      [],
+      [j],
       rows,
-      2 * (j + 1),
+      2 * k,
     );
     if (prev) owner.engine.free(prev);
     prev = picked;
