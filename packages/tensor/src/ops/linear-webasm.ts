@@ -37,6 +37,12 @@ export interface PackedLinearShape {
   readonly K: number;
   readonly G: number;
   readonly int8: boolean;
+  /**
+   * Whether the kernel has the gelu_new epilogue (applied when its `gelu` argument is 1; default true). Without
+   * it the source is a third as long and gpu.js's code generation 2–3× faster (a linear kernel of GPT-2 took
+   * 20–70 ms to compile with it), so the engine compiles it only for a weight used with gelu.
+   */
+  readonly gelu?: boolean;
 }
 
 /**
@@ -54,8 +60,8 @@ function epilogue(
     if (p.int8) lines.push(`${v} = ${v} * ${rowScale(i)};`, `${v} = ${v} * this.constants.scale${at(i)};`);
     lines.push(`${v} = ${v} + bias${at(i)};`);
   });
-  // gelu is a uniform flag, not part of the source: one compiled kernel serves both uses of a weight
-  lines.push('if (gelu > 0.5) {', ...names.map(GELU_RATIONAL_SOURCE), '}');
+  // gelu is a uniform flag: a kernel with the epilogue serves both uses of a weight
+  if (p.gelu !== false) lines.push('if (gelu > 0.5) {', ...names.map(GELU_RATIONAL_SOURCE), '}');
   return lines;
 }
 

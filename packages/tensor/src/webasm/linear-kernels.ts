@@ -31,8 +31,11 @@ import type { ThreadPool } from './thread-pool.js';
 type InputClass = new (value: unknown, size: number[]) => unknown;
 
 type Which = 'decode' | 'prefill';
-/** A program: the kernel, and for f16 whether it reads the halves raw (RawHalfArray: no rebias multiply). */
-type ProgramKey = Which | `${Which}-raw`;
+/**
+ * A program: the kernel, for f16 whether it reads the halves raw (RawHalfArray: no rebias multiply), and whether
+ * it has the gelu_new epilogue (compiled only for a weight used with gelu: linear-webasm.ts).
+ */
+type ProgramKey = `${Which}${'' | '-raw'}${'' | '-gelu'}`;
 
 /**
  * Chunks per thread of a prefill call (decode calls keep the pool's front-loaded chunks, whose streams through
@@ -89,7 +92,7 @@ export class LinearKernels {
     // f32 and f16 kernels read kSlots(K) activations per row (zero-padded to the four weight streams)
     const Kp = kSlots(K);
     if (R >= 4) {
-      const prefill = this.#program(w, weight, 'prefill', raw);
+      const prefill = this.#program(w, weight, 'prefill', raw, gelu);
       // a call takes PREFILL_ROWS rows: the last one's missing rows are zeros (their outputs are dropped)
       const tile = int8 ? undefined : buffers.take(PREFILL_ROWS * Kp);
       for (let r = 0; r < R; r += PREFILL_ROWS) {
@@ -111,7 +114,7 @@ export class LinearKernels {
       if (tile) buffers.give(tile);
       return out;
     }
-    const decode = this.#program(w, weight, 'decode', raw);
+    const decode = this.#program(w, weight, 'decode', raw, gelu);
     // f32, f16: a row of K not a multiple of STREAMS is copied into a zero-padded one of kSlots(K)
     const copy = !int8 && (xScale !== 1 || Kp !== K) ? this.#rowCopy(Kp) : undefined;
     for (let r = 0; r < R; r++) {
@@ -145,16 +148,16 @@ export class LinearKernels {
     this.#programs.clear();
   }
 
-  #program(w: Buffer, weight: PackedWeight, which: Which, raw: boolean): WasmProgram {
+  #program(w: Buffer, weight: PackedWeight, which: Which, raw: boolean, gelu: boolean): WasmProgram {
     let entry = this.#programs.get(w);
     if (!entry) {
       entry = {};
       this.#programs.set(w, entry);
     }
-    const name: ProgramKey = raw ? `${which}-raw` : which;
+    const name: ProgramKey = `${which}${raw ? '-raw' : ''}${gelu ? '-gelu' : ''}`;
     const existing = entry[name];
     if (existing) return existing;
-    // the raw and the rebiasing kernel of a weight share its region: a call runs one of them
+    // the kernels of a weight (raw or rebiasing, with or without gelu) share its region: a call runs one of them
     const own = weight.kernels[which];
     const key = [name, weight.kind, weight.K, weight.G, weight.finite, own.chunk.pages, own.offset].join('.');
     const code = this.#code.get(key);
@@ -163,14 +166,14 @@ export class LinearKernels {
       program = new WasmProgram(code, own.chunk);
       if (program.threaded) this.#host.pool?.add(program);
     } else {
-      program = this.#host.compile(`linear_${which}`, this.#options(weight, which, raw));
+      program = this.#host.compile(`linear_${which}`, this.#options(weight, which, raw, gelu));
       this.#code.set(key, program.code);
     }
     entry[name] = program;
     return program;
   }
 
-  #options(weight: PackedWeight, which: Which, raw: boolean): ProgramOptions {
+  #options(weight: PackedWeight, which: Which, raw: boolean, gelu: boolean): ProgramOptions {
     const { K, G } = weight;
     const { Input } = this.#host;
     const int8 = weight.kind === 'int8';
@@ -211,7 +214,7 @@ export class LinearKernels {
       : new Input(new Float32Array(rows * Kp), decode ? [Kp] : [Kp, rows]);
     const rowScales = decode ? [0.5] : [new Input(new Float32Array(rows), [rows])];
     return {
-      source: decode ? matvecSource({ K, G, int8 }, step) : rowsSource({ K, G, int8 }, step),
+      source: decode ? matvecSource({ K, G, int8, gelu }, step) : rowsSource({ K, G, int8, gelu }, step),
       settings: {
         output: decode ? [4, G] : [4, 4, G * PREFILL_BLOCKS],
         returnType: 'Array(4)',
