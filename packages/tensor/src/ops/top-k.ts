@@ -6,8 +6,8 @@
 // Pass j finds, per row, the first element after pick j−1 in that order, in two kernels:
 //   segment: [R·S, 4]     cell (lane l, row r·S + s): the index of the best element among columns
 //                         s·seg + 4t + l (t = 0, 1, …) below V4 (V rounded down to a multiple of 4), or −1
-//   reduce:  [R, 2(j+1)]  the picks so far, then the best of the 4S candidates (values read from x) and of
-//                         the last V − V4 ≤ 3 columns
+//   reduce:  [R, 2k]      the picks so far, then pick j: the best of the 4S candidates (values read from x)
+//                         and of the last V − V4 ≤ 3 columns (the columns after it wait for later passes)
 // A segment that did not hold pick j−1 keeps its candidates in pass j (its lanes' best elements after pick j−2
 // all come after pick j−1, and every better element of those lanes came before pick j−2), so after the first
 // pass only one segment a row is scanned again: k picks cost R·V + (k − 1)·R·seg reads and one readback of

@@ -39,9 +39,10 @@ type ProgramKey = `${Which}${'' | '-raw'}${'' | '-gelu'}`;
 
 /**
  * Chunks per thread of a prefill call (decode calls keep the pool's front-loaded chunks, whose streams through
- * the weights run long). A prefill call computes from weights its rows reuse from the cache, so more chunks cost it little,
- * and the calling thread waits less for the worker's last chunk: per 128-token prefill of GPT-2 124M, f32
- * 26–43 → 8–16 ms, f16 19–39 → 14–23 ms, int8 6–30 → 7–12 ms (three alternating pairs each, Node 20).
+ * the weights run long). A prefill call computes from weights its rows reuse from the cache, so more chunks
+ * cost it little, and the calling thread waits less for the worker's last chunk: per 128-token prefill of
+ * GPT-2 124M, f32 26–43 → 8–16 ms, f16 19–39 → 14–23 ms, int8 6–30 → 7–12 ms (three alternating pairs each,
+ * Node 20).
  */
 const PREFILL_CHUNKS_PER_THREAD = 16;
 
