@@ -41,6 +41,11 @@ export interface LoadOptions extends Omit<HubOptions, 'onProgress'> {
   dtype?: WeightDType;
   /** Worker threads for backends that use them (webasm); passed to createBackend. */
   threads?: number;
+  /**
+   * Where webasm keeps compiled kernels between processes (a directory, or false for none); passed to
+   * createBackend (default: env GPT2JS_KERNEL_CACHE, else ~/.cache/gpt2js/kernels).
+   */
+  kernelCache?: string | false;
   /** Download and load progress. */
   onProgress?: (p: LoadProgress) => void;
 }
@@ -83,7 +88,7 @@ export function validateLoadOptions(options: LoadOptions): void {
 
 /** The hub options inside LoadOptions, with download progress forwarded as `phase: 'download'`. */
 export function hubOptionsOf(options: LoadOptions): HubOptions {
-  const { backend: _b, dtype: _d, threads: _t, onProgress, ...hub } = options;
+  const { backend: _b, dtype: _d, threads: _t, kernelCache: _k, onProgress, ...hub } = options;
   return onProgress === undefined
     ? hub
     : {
@@ -257,6 +262,7 @@ export async function loadPretrained(
       : await createBackend({
           backend: options.backend ?? 'auto',
           ...(options.threads === undefined ? {} : { threads: options.threads }),
+          ...(options.kernelCache === undefined ? {} : { kernelCache: options.kernelCache }),
         });
     const made = await upload(plan, backend, options.dtype ?? 'f32', options.onProgress);
     return { config, backend, weights: assemble(made, config), ownsBackend };

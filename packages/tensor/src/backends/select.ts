@@ -3,12 +3,20 @@
 // An explicitly requested backend that is unavailable is a TensorError, never a silent fallback.
 
 import gpujs from 'gpu.js';
+import { readGpujsVersion } from '../codegen/gpujs-version.js';
 import { HalfArray } from '../codegen/half-array.js';
-import { fusedMultiplyAddStatus, installWebasmCodegen } from '../codegen/index.js';
+import {
+  fusedMultiplyAddEnabled,
+  fusedMultiplyAddStatus,
+  installWebasmCodegen,
+  isWebasmCodegenInstalled,
+} from '../codegen/index.js';
 import { TensorError } from '../errors.js';
 import type { Backend, BackendName, BackendReport } from '../types.js';
 import { WasmArenaEngine } from '../webasm/engine.js';
+import { kernelCacheDirectory, openKernelCacheStore } from '../webasm/kernel-cache-store.js';
 import type { KernelFactory } from '../webasm/program.js';
+import { ProgramCache } from '../webasm/program-cache.js';
 import { describeStreamForm } from '../webasm/stream-step.js';
 import { nodeModule, ThreadPool } from '../webasm/thread-pool.js';
 import { BaseBackend } from './base.js';
@@ -24,6 +32,12 @@ export interface CreateBackendOptions {
   backend?: BackendName | 'auto';
   /** webasm worker threads for threaded kernels, 1–64 (default: hardware concurrency). */
   threads?: number;
+  /**
+   * Where webasm keeps compiled kernels between processes (Node): a directory, or false for none.
+   * Default: env GPT2JS_KERNEL_CACHE (a directory, or 0 for none), else `$XDG_CACHE_HOME/gpt2js/kernels`
+   * or `~/.cache/gpt2js/kernels`.
+   */
+  kernelCache?: string | false;
 }
 
 interface Probe {
@@ -141,6 +155,19 @@ async function hardwareThreads(): Promise<number> {
   return 1;
 }
 
+/** The webasm kernel cache asked for (none in browsers, when switched off, or when its folder is unusable). */
+function programCache(option: string | false | undefined): { cache?: ProgramCache; reason: string } {
+  const { dir, reason } = kernelCacheDirectory(option);
+  if (!dir) return { reason };
+  const opened = openKernelCacheStore(dir);
+  if (!opened.store) return { reason: opened.reason };
+  const version = readGpujsVersion() ?? 'unknown';
+  // the code generator's state when each program compiles (tests switch the extension and FMA at run time)
+  const generator = () =>
+    `gpu.js ${version}; ${isWebasmCodegenInstalled(gpujs) ? 'extension' : 'stock'}; ${fusedMultiplyAddEnabled() ? 'fma' : 'no fma'}`;
+  return { cache: new ProgramCache(opened.store, generator), reason: opened.reason };
+}
+
 /** Builds the backend and checks it computes one small kernel correctly. */
 async function instantiate(
   name: BackendName,
@@ -162,16 +189,18 @@ async function instantiate(
   if (arena) {
     const threads = options.threads ?? (await hardwareThreads());
     const pool = await ThreadPool.create(threads);
+    const kernels = programCache(options.kernelCache);
     const arenaEngine = new WasmArenaEngine({
       factory: gpu as unknown as KernelFactory,
       Input: gpujs.Input as never,
       pool,
+      ...(kernels.cache ? { programCache: kernels.cache } : {}),
     });
     engine = arenaEngine;
     reason += pool
       ? `; ${pool.size} threads over shared WebAssembly memory`
       : `; 1 thread (${threads <= 1 ? 'threads: 1 requested' : 'no SharedArrayBuffer here: cross-origin isolation (COOP/COEP) enables threads'})`;
-    reason += `; ${describeStreamForm(arenaEngine.linearForm)}`;
+    reason += `; ${describeStreamForm(arenaEngine.linearForm)}; ${kernels.reason}`;
   } else {
     engine = new GpuJsEngine(name, gpu, { threads: options.threads, compact });
   }
@@ -219,6 +248,17 @@ export async function createBackend(options: CreateBackendOptions = {}): Promise
     throw new TensorError(
       'invalid_option',
       `createBackend: threads must be an integer in [1, 64], got ${options.threads}`,
+    );
+  }
+  const cacheOption = options.kernelCache as unknown;
+  if (
+    cacheOption !== undefined &&
+    cacheOption !== false &&
+    (typeof cacheOption !== 'string' || !cacheOption.trim())
+  ) {
+    throw new TensorError(
+      'invalid_option',
+      `createBackend: kernelCache must be a directory path or false, got ${JSON.stringify(cacheOption)}`,
     );
   }
   if (requested !== 'auto') {

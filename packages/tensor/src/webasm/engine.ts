@@ -30,6 +30,7 @@ import { ArenaKVStorage, type KVHost } from './kv-storage.js';
 import { LinearKernels } from './linear-kernels.js';
 import { type PackedWeight, packWeight, readFeature } from './packed-weight.js';
 import { type KernelFactory, type ProgramOptions, WasmProgram } from './program.js';
+import type { ProgramCache, ProgramCacheStats } from './program-cache.js';
 import { packWeightFromRows, type RowReader } from './stream-pack.js';
 import type { StreamForm } from './stream-step.js';
 import type { ThreadPool } from './thread-pool.js';
@@ -48,6 +49,8 @@ export interface WasmEngineOptions {
   readonly factory: KernelFactory;
   readonly Input: InputClass;
   readonly pool?: ThreadPool;
+  /** Compiled programs kept across processes (program-cache.ts); none: every program compiles. */
+  readonly programCache?: ProgramCache;
 }
 
 const ctx: SourceContext = {
@@ -64,6 +67,7 @@ export class WasmArenaEngine implements Engine {
   readonly #factory: KernelFactory;
   readonly #Input: InputClass;
   readonly #pool: ThreadPool | undefined;
+  readonly #programCache: ProgramCache | undefined;
   readonly #programs = new Map<string, WasmProgram>();
   readonly #linear: LinearKernels;
   readonly #zeros = new Map<string, Buffer>();
@@ -83,6 +87,7 @@ export class WasmArenaEngine implements Engine {
     this.#factory = options.factory;
     this.#Input = options.Input;
     this.#pool = options.pool;
+    this.#programCache = options.programCache;
     const pool = options.pool;
     this.arena = new Arena({
       shared: !!pool,
@@ -107,6 +112,11 @@ export class WasmArenaEngine implements Engine {
   /** The linear kernels' loop form on this engine (stream-step.ts). */
   get linearForm(): StreamForm {
     return this.#linear.form;
+  }
+
+  /** What the kernel cache did in this engine's life (undefined without one). */
+  get kernelCache(): ProgramCacheStats | undefined {
+    return this.#programCache?.stats;
   }
 
   /** Chunks of kernel calls the worker threads have run so far (0 without workers). */
@@ -323,7 +333,7 @@ export class WasmArenaEngine implements Engine {
   #compile(name: string, options: ProgramOptions): WasmProgram {
     let program: WasmProgram;
     try {
-      program = WasmProgram.compile(this.#factory, this.arena, options);
+      program = WasmProgram.compile(this.#factory, this.arena, options, this.#programCache);
     } catch (error) {
       throw wrapKernelError(name, error);
     }

@@ -97,12 +97,27 @@ export interface ProgramCode {
   readonly copied: readonly { offset: number; data: ArrayLike<number> }[];
 }
 
+/** A compiled program and what a cache entry records of it. */
+export interface CompiledProgram {
+  code: ProgramCode;
+  /** The program's own region. */
+  own: Region;
+  /** Whether `own` was allocated for the program (released with it) rather than given. */
+  allocated: boolean;
+  /** The module's bytes. */
+  wasm: Uint8Array;
+  /** Bytes of the own region the program uses. */
+  ownBytes: number;
+  /** The constants named in `code.copied`, in its order. */
+  copiedNames: string[];
+}
+
 /** Compiles a kernel for `options`; returns its code and its own region (allocated here unless given). */
 export function compileProgram(
   factory: KernelFactory,
   arena: Arena,
   options: ProgramOptions,
-): { code: ProgramCode; own: Region; allocated: boolean } {
+): CompiledProgram {
   const shortcut = factory.createKernel(options.source, options.settings);
   try {
     const kernel = shortcut.kernel as KernelInternals;
@@ -209,7 +224,14 @@ export function compileProgram(
         };
       }),
     };
-    return { code, own, allocated: !options.own };
+    return {
+      code,
+      own,
+      allocated: !options.own,
+      wasm: bytes,
+      ownBytes: size,
+      copiedNames: copied.map(([name]) => name),
+    };
   } finally {
     shortcut.destroy();
   }

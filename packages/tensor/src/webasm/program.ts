@@ -3,6 +3,7 @@
 // asked), and leaves the output in place for the caller (or a following program) to read.
 
 import type { ArenaChunk, Region } from './arena.js';
+import type { ProgramCache } from './program-cache.js';
 import {
   compileProgram,
   type KernelFactory,
@@ -39,13 +40,16 @@ export class WasmProgram {
     (this.#runSimd as Run)(start, end, 0);
   };
 
-  /** Compiles `options` and instantiates it. */
+  /** Compiles `options` (or reads it back from `cache`) and instantiates it. */
   static compile(
     factory: KernelFactory,
     arena: Parameters<typeof compileProgram>[1],
     options: ProgramOptions,
+    cache?: ProgramCache,
   ): WasmProgram {
-    const { code, own, allocated } = compileProgram(factory, arena, options);
+    const { code, own, allocated } = cache
+      ? cache.compile(factory, arena, options)
+      : compileProgram(factory, arena, options);
     return new WasmProgram(code, own.chunk, allocated ? own : undefined);
   }
 
