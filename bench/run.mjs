@@ -5,7 +5,7 @@
 //   3. medians, ratios and targets as Markdown on stdout and in <cache>/results/latest.md (+ latest.json).
 // Options are environment variables (see lib/options.mjs and README.md); progress goes to stderr.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -127,6 +127,11 @@ for (let i = 0; i < Math.max(tjsSpecs.length, gptSpecs.length); i++) {
   if (gptSpecs[i]) specs.push(gptSpecs[i]);
 }
 
+// gpt2js's webasm kernel cache: emptied here, so each storage's first sample compiles its kernels and the
+// later ones read them back (the report gives both cold times)
+const kernelCache = join(options.cacheDir, 'kernels');
+rmSync(kernelCache, { recursive: true, force: true });
+
 const prompt = promptIds(options.promptTokens);
 const samples = new Map(specs.map((s) => [s.id, []]));
 const bandwidth = { one: [], two: [], byStreams: [] };
@@ -150,7 +155,7 @@ for (let round = 1; round <= options.rounds; round++) {
     const args = { dir, backend: spec.backend, dtype: spec.dtype, prompt, decodeSteps: options.decodeSteps };
     const sample = await runChild(spec.script, args, {
       timeoutMs: options.timeoutMs,
-      env: childEnv(process.env, spec.envOverrides),
+      env: childEnv({ ...process.env, GPT2JS_KERNEL_CACHE: kernelCache }, spec.envOverrides),
       nodeArgs: spec.nodeArgs,
     });
     previous.push(sample);

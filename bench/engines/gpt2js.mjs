@@ -22,6 +22,8 @@ const cold = await greedy(model, warmupSteps);
 const run = await greedy(model, decodeSteps);
 const report = model.backend.report?.();
 const memory = model.backend.memory?.();
+// the webasm engine's kernel cache: programs read back and compiled in this process (engine internals)
+const kernelCache = model.backend.engine?.kernelCache;
 model.dispose();
 emit({
   engine: 'gpt2js',
@@ -35,5 +37,6 @@ emit({
   ttftMs: run.ttftMs,
   decodeTokensPerSecond: run.decodeTokensPerSecond,
   deviceBytes: memory?.bytes,
+  kernelCache: kernelCache ? { hits: kernelCache.hits, misses: kernelCache.misses } : undefined,
   ids: run.ids,
 });
