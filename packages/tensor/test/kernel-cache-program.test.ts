@@ -10,6 +10,7 @@ import { Arena, type Region } from '../src/webasm/arena.js';
 import { WasmProgram } from '../src/webasm/program.js';
 import {
   decodeEntry,
+  type Entry,
   encodeEntry,
   ProgramCache,
   type ProgramStore,
@@ -102,37 +103,46 @@ describe('kernel cache: keys', () => {
 });
 
 describe('kernel cache: entries', () => {
-  const header = {
-    key: 'the key',
-    code: {
-      math: [],
-      pages: 20,
-      shared: false,
-      cells: 8,
-      components: 1,
-      sizeX: 8,
-      threaded: false,
-      inputs: [],
-      scalars: [],
-      outputOffset: 64,
-    },
-    copied: [{ name: 'c', offset: 128 }],
-    own: { offset: 0, bytes: 256 },
+  const code = {
+    math: [],
+    pages: 20,
+    shared: false,
+    cells: 8,
+    components: 1,
+    sizeX: 8,
+    threaded: false,
+    inputs: [],
+    scalars: [],
+    outputOffset: 64,
   };
-  const wasm = Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0);
+  const entry: Entry = {
+    key: 'the key',
+    ownBytes: 256,
+    variants: [
+      {
+        offset: 0,
+        code,
+        copied: [{ name: 'c', offset: 128 }],
+        wasm: Uint8Array.of(0, 97, 115, 109, 1, 0, 0, 0),
+      },
+      { offset: 4096, code: { ...code, outputOffset: 4160 }, copied: [], wasm: Uint8Array.of(9, 8, 7) },
+    ],
+  };
+  const plain = (e: Entry | null) =>
+    e && { ...e, variants: e.variants.map((v) => ({ ...v, wasm: Array.from(v.wasm) })) };
 
-  it('round-trips its header and module bytes', () => {
-    const decoded = decodeEntry(encodeEntry(header, wasm), 'the key');
-    expect(decoded?.header).toEqual(header);
-    expect(Array.from(decoded?.wasm ?? [])).toEqual(Array.from(wasm));
+  it('round-trips every placement: offset, code layout, copied constants and module bytes', () => {
+    expect(plain(decodeEntry(encodeEntry(entry), 'the key'))).toEqual(plain(entry));
   });
 
-  it('refuses another key, a wrong magic, a cut header and a header that is not JSON', () => {
-    const bytes = encodeEntry(header, wasm);
+  it('refuses another key, a wrong magic, cut or extra bytes and a header that is not JSON', () => {
+    const bytes = encodeEntry(entry);
     expect(decodeEntry(bytes, 'another key')).toBeNull();
     const magic = bytes.slice();
     magic[0] = 0x58;
     expect(decodeEntry(magic, 'the key')).toBeNull();
+    expect(decodeEntry(bytes.subarray(0, bytes.length - 1), 'the key')).toBeNull();
+    expect(decodeEntry(Uint8Array.of(...bytes, 0), 'the key')).toBeNull();
     expect(decodeEntry(bytes.subarray(0, 30), 'the key')).toBeNull();
     const garbled = bytes.slice();
     garbled[12] = 0x7b;
@@ -226,6 +236,32 @@ describe('kernel cache: programs through a store', () => {
     const again = new ProgramCache(store, () => 'g');
     again.compile(factory, next, scaleOptions(c));
     expect(again.stats).toMatchObject({ hits: 1, misses: 0 });
+  });
+
+  it('keeps each placement it compiled, and reads back the one the arena hands out', () => {
+    const store = memoryStore();
+    const shifted = () => {
+      const arena = new Arena({ shared: false });
+      arena.alloc(4096);
+      return arena;
+    };
+    const cache = new ProgramCache(store, () => 'g');
+    const first = cache.compile(factory, new Arena({ shared: false }), scaleOptions(c));
+    const second = cache.compile(factory, shifted(), scaleOptions(c));
+    expect(second.own.offset).not.toBe(first.own.offset);
+    expect(cache.stats).toMatchObject({ hits: 0, misses: 2, writes: 2 });
+    expect(store.files.size).toBe(1);
+    for (const make of [
+      () => new Arena({ shared: false }),
+      shifted,
+      shifted,
+      () => new Arena({ shared: false }),
+    ]) {
+      const arena = make();
+      const read = cache.compile(factory, arena, scaleOptions(c));
+      expect(run(new WasmProgram(read.code, read.own.chunk), a, 0.25)).toEqual(want);
+    }
+    expect(cache.stats).toMatchObject({ hits: 4, misses: 2, writes: 2 });
   });
 
   it('never reads a store for a program it cannot key', () => {

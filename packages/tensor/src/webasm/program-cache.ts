@@ -10,9 +10,11 @@
 // multiply-adds are fused). A program whose own region this module allocates bakes that region's offset in:
 // the entry records it, and a read is used only when the arena hands out the same offset again.
 //
-// An entry is `GPT2JSK1`, the header's byte length (u32, little-endian), the header (JSON: the whole key,
-// the code's layout, the own region), then the module's bytes. Anything that does not decode, or whose key
-// differs, is compiled afresh and written over.
+// An entry holds up to MAX_VARIANTS placements of one key's program (the same generic kernel sits at other
+// offsets in the arena of a model stored in f16 than in f32): `GPT2JSK2`, the header's byte length (u32,
+// little-endian), the header (JSON: the whole key, the own region's size, each placement's offset, code
+// layout and module length), then the modules. Anything that does not decode, or whose key differs, is
+// compiled afresh and written over.
 
 import type { Arena, ArenaChunk, Region } from './arena.js';
 import {
@@ -46,19 +48,30 @@ export interface ProgramCacheStats {
   readonly writes: number;
 }
 
-const MAGIC = 'GPT2JSK1';
-/** Bumped whenever the entry format or the key's composition changes. */
-const FORMAT = 1;
+const MAGIC = 'GPT2JSK2';
+/** Bumped whenever the key's composition changes. */
+const FORMAT = 2;
+/** Placements kept per key (a kernel shared by models of other storages lands elsewhere in their arenas). */
+const MAX_VARIANTS = 8;
 
 type CodeLayout = Omit<ProgramCode, 'module' | 'copied'>;
 
-interface EntryHeader {
-  key: string;
+/** A program compiled for one placement of its own region (whose offset is baked into the module). */
+export interface EntryVariant {
+  /** The own region's offset. */
+  offset: number;
   code: CodeLayout;
   /** Names of the constants each instance copies in, in the order of `ProgramCode.copied`, and where. */
   copied: { name: string; offset: number }[];
-  /** The program's own region: where it was and how large (its offset is baked into the module). */
-  own: { offset: number; bytes: number };
+  wasm: Uint8Array;
+}
+
+/** Every kept placement of one key's program, the most recent first. */
+export interface Entry {
+  key: string;
+  /** Bytes of the own region (the same for every placement). */
+  ownBytes: number;
+  variants: EntryVariant[];
 }
 
 /** A canonical description of a settings value (null: something the key cannot describe). */
@@ -135,35 +148,55 @@ export function programKey(options: ProgramOptions, generator: string): string |
   });
 }
 
-/** An entry's bytes. */
-export function encodeEntry(header: EntryHeader, wasm: Uint8Array): Uint8Array {
+/** An entry's bytes: the magic, the header's length (u32 LE), the header (JSON), the modules in order. */
+export function encodeEntry(entry: Entry): Uint8Array {
+  const header = {
+    key: entry.key,
+    ownBytes: entry.ownBytes,
+    variants: entry.variants.map(({ wasm, ...v }) => ({ ...v, length: wasm.length })),
+  };
   const json = new TextEncoder().encode(JSON.stringify(header));
-  const out = new Uint8Array(MAGIC.length + 4 + json.length + wasm.length);
+  const total = entry.variants.reduce((sum, v) => sum + v.wasm.length, 0);
+  const out = new Uint8Array(MAGIC.length + 4 + json.length + total);
   out.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(out.buffer).setUint32(MAGIC.length, json.length, true);
   out.set(json, MAGIC.length + 4);
-  out.set(wasm, MAGIC.length + 4 + json.length);
+  let at = MAGIC.length + 4 + json.length;
+  for (const v of entry.variants) {
+    out.set(v.wasm, at);
+    at += v.wasm.length;
+  }
   return out;
 }
 
-/** An entry's header and module bytes, or null when `bytes` is not an entry for `key`. */
-export function decodeEntry(
-  bytes: Uint8Array,
-  key: string,
-): { header: EntryHeader; wasm: Uint8Array } | null {
+/** The entry in `bytes`, or null when they are not a whole entry for `key`. */
+export function decodeEntry(bytes: Uint8Array, key: string): Entry | null {
   const start = MAGIC.length + 4;
   if (bytes.length < start || new TextDecoder().decode(bytes.subarray(0, MAGIC.length)) !== MAGIC)
     return null;
   const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(MAGIC.length, true);
   if (start + length > bytes.length) return null;
-  let header: EntryHeader;
+  let header: {
+    key?: unknown;
+    ownBytes?: unknown;
+    variants?: (Omit<EntryVariant, 'wasm'> & { length: number })[];
+  };
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(start, start + length)));
   } catch {
     return null;
   }
-  if (header?.key !== key || !header.code || !header.own || !Array.isArray(header.copied)) return null;
-  return { header, wasm: bytes.subarray(start + length) };
+  if (header?.key !== key || typeof header.ownBytes !== 'number' || !Array.isArray(header.variants))
+    return null;
+  const variants: EntryVariant[] = [];
+  let at = start + length;
+  for (const { length: size, ...v } of header.variants) {
+    if (!Number.isInteger(size) || size <= 0 || !v.code || !Array.isArray(v.copied)) return null;
+    variants.push({ ...v, wasm: bytes.subarray(at, at + size) });
+    at += size;
+  }
+  if (at !== bytes.length) return null;
+  return { key, ownBytes: header.ownBytes, variants };
 }
 
 /** The value an instance copies for constant `name` (what gpu.js keeps as the kernel's constant). */
@@ -212,26 +245,31 @@ export class ProgramCache {
     let allocated = false;
     if (entry) {
       if (!own) {
-        own = arena.alloc(entry.header.own.bytes, chunkOf(options));
+        own = arena.alloc(entry.ownBytes, chunkOf(options));
         allocated = true;
       }
-      const hit = this.#instantiate(entry.header, entry.wasm, options, own);
+      const placed = own;
+      const variant = entry.variants.find((v) => v.offset === placed.offset);
+      const hit =
+        variant && placed.bytes >= entry.ownBytes ? this.#instantiate(variant, options, placed) : null;
       if (hit) {
         this.#hits++;
-        return { ...hit, own, allocated };
+        return { ...hit, ownBytes: entry.ownBytes, own: placed, allocated };
       }
     }
     this.#misses++;
-    // an unusable entry's region (the arena handed out another offset) is the compiled program's own
+    // the region taken for an entry without this placement is the compiled program's own
     const compiled = compileProgram(factory, arena, own ? { ...options, own } : options);
-    const header: EntryHeader = {
-      key,
+    const variant: EntryVariant = {
+      offset: compiled.own.offset,
       code: layoutOf(compiled.code),
       copied: compiled.copiedNames.map((n, i) => ({ name: n, offset: compiled.code.copied[i].offset })),
-      own: { offset: compiled.own.offset, bytes: compiled.ownBytes },
+      wasm: compiled.wasm,
     };
+    const others = entry?.ownBytes === compiled.ownBytes ? entry.variants : [];
+    const variants = [variant, ...others.filter((v) => v.offset !== variant.offset)].slice(0, MAX_VARIANTS);
     try {
-      this.#store.write(name, encodeEntry(header, compiled.wasm));
+      this.#store.write(name, encodeEntry({ key, ownBytes: compiled.ownBytes, variants }));
       this.#writes++;
     } catch {
       // a cache that cannot be written only costs the next process the compile
@@ -239,33 +277,30 @@ export class ProgramCache {
     return { ...compiled, allocated: compiled.allocated || allocated };
   }
 
-  /** The entry's code over `own`, or null when `own` is not where the entry was compiled. */
+  /** The variant's code over `own` (at the variant's offset), or null when it cannot run there. */
   #instantiate(
-    header: EntryHeader,
-    wasm: Uint8Array,
+    variant: EntryVariant,
     options: ProgramOptions,
     own: Region,
-  ): Omit<CompiledProgram, 'own' | 'allocated'> | null {
-    const { code } = header;
-    if (own.offset !== header.own.offset || own.bytes < header.own.bytes) return null;
+  ): Omit<CompiledProgram, 'own' | 'allocated' | 'ownBytes'> | null {
+    const { code } = variant;
     if (own.chunk.pages !== code.pages || own.chunk.shared !== code.shared) return null;
     const copied: { offset: number; data: ArrayLike<number> }[] = [];
-    for (const { name, offset } of header.copied) {
+    for (const { name, offset } of variant.copied) {
       const data = constantData(options, name);
       if (!data) return null;
       copied.push({ offset, data });
     }
     let module: WebAssembly.Module;
     try {
-      module = new WebAssembly.Module(wasm as BufferSource);
+      module = new WebAssembly.Module(variant.wasm as BufferSource);
     } catch {
       return null;
     }
     return {
       code: { ...code, module, copied },
-      wasm,
-      ownBytes: header.own.bytes,
-      copiedNames: header.copied.map((c) => c.name),
+      wasm: variant.wasm,
+      copiedNames: variant.copied.map((c) => c.name),
     };
   }
 }
