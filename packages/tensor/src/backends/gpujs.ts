@@ -3,11 +3,11 @@
 // textures on the GL modes, storage-buffer handles on webgpu. Compiled kernels are cached by spec, params
 // and shapes. GL outputs are laid out [cols, 1, rows] so any row width fits square textures ≤ maxTextureSize.
 
-import gpujs from 'gpu.js';
 import type { DeviceBuffer as Buffer, Engine, KernelDims, KernelSpec, SourceContext } from '../backend.js';
 import { DeviceBuffer, kernelDims } from '../backend.js';
 import { halfValues } from '../dtype.js';
 import { TensorError } from '../errors.js';
+import gpujs from '../gpujs-module.js';
 import type { BackendName } from '../types.js';
 
 type GPUInstance = InstanceType<typeof gpujs.GPU>;

@@ -2,7 +2,6 @@
 // automatically in the order webgpu → webgl2 → headlessgl → webasm → cpu, and say why better ones were skipped.
 // An explicitly requested backend that is unavailable is a TensorError, never a silent fallback.
 
-import gpujs from 'gpu.js';
 import { readGpujsVersion } from '../codegen/gpujs-version.js';
 import { HalfArray } from '../codegen/half-array.js';
 import {
@@ -12,6 +11,7 @@ import {
   isWebasmCodegenInstalled,
 } from '../codegen/index.js';
 import { TensorError } from '../errors.js';
+import gpujs from '../gpujs-module.js';
 import type { Backend, BackendName, BackendReport } from '../types.js';
 import { WasmArenaEngine } from '../webasm/engine.js';
 import { kernelCacheDirectory, openKernelCacheStore } from '../webasm/kernel-cache-store.js';

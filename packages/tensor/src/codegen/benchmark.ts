@@ -2,8 +2,9 @@
 // repacked weight layout, timed on the gpu.js this package resolves, with the code-generation
 // extension installed the way the webasm backend installs it. The pack-and-import test calls it from
 // the workspace and from the installed tarball and compares the two medians.
-import * as gpujs from 'gpu.js';
+
 import { TensorError } from '../errors.js';
+import gpujs from '../gpujs-module.js';
 import { installWebasmCodegen, type WebasmCodegenStatus } from './install.js';
 
 /** Options of {@link benchmarkWebasmMatvec}. */
