@@ -264,6 +264,20 @@ describe('kernel cache: programs through a store', () => {
     expect(cache.stats).toMatchObject({ hits: 4, misses: 2, writes: 2 });
   });
 
+  it('compiles, and writes nothing, when the store cannot digest this package’s code', () => {
+    const store = memoryStore();
+    Object.defineProperty(store, 'codeDigest', {
+      get() {
+        throw new Error('EACCES: permission denied');
+      },
+    });
+    const cache = new ProgramCache(store, () => 'g');
+    const compiled = cache.compile(factory, new Arena({ shared: false }), scaleOptions(c));
+    expect(cache.stats).toMatchObject({ hits: 0, misses: 1, writes: 0 });
+    expect(store.files.size).toBe(0);
+    expect(run(new WasmProgram(compiled.code, compiled.own.chunk), a, 0.25)).toEqual(want);
+  });
+
   it('never reads a store for a program it cannot key', () => {
     const store = memoryStore();
     const cache = new ProgramCache(store, () => 'g');

@@ -233,14 +233,23 @@ export class ProgramCache {
 
   /** {@link compileProgram}, through the store. */
   compile(factory: KernelFactory, arena: Arena, options: ProgramOptions): CompiledProgram {
-    const key = programKey(options, `${this.#store.codeDigest}|${this.#generator()}`);
+    let key: string | null = null;
+    let name = '';
+    let entry: Entry | null = null;
+    try {
+      key = programKey(options, `${this.#store.codeDigest}|${this.#generator()}`);
+      if (key !== null) {
+        name = this.#store.digest(key);
+        const stored = this.#store.read(name);
+        entry = stored ? decodeEntry(stored, key) : null;
+      }
+    } catch {
+      key = null; // a store that cannot digest or read (its folder's code unreadable, say) only costs the compile
+    }
     if (key === null) {
       this.#misses++;
       return compileProgram(factory, arena, options);
     }
-    const name = this.#store.digest(key);
-    const stored = this.#store.read(name);
-    const entry = stored ? decodeEntry(stored, key) : null;
     let own = options.own;
     let allocated = false;
     if (entry) {
