@@ -215,5 +215,10 @@ export interface Engine {
   zeros(rows: number, cols: number): DeviceBuffer;
   /** The host array behind a buffer when the engine keeps buffers in host memory (cpu, webasm, reference). */
   hostView(buffer: DeviceBuffer): Float32Array | undefined;
+  /**
+   * The backend is being disposed: what is freed from now on is never reused, so the engine may skip
+   * scrubbing it (webasm: its arena is not zeroed). Called before the backend frees its tensors and weights.
+   */
+  discard?(): void;
   dispose(): void;
 }

@@ -178,8 +178,9 @@ export class GPT2Model {
   dispose(): void {
     if (this.#disposed) return;
     this.#disposed = true;
-    disposeWeights(this.#weights);
+    // a backend of its own goes whole (it frees every weight, without scrubbing memory it drops)
     if (this.#ownsBackend) this.backend.dispose();
+    else disposeWeights(this.#weights);
   }
 
   /** True after dispose(). */

@@ -190,6 +190,7 @@ export class BaseBackend implements Backend {
 
   dispose(): void {
     if (this.#disposed) return;
+    this.engine.discard?.();
     for (const t of [...this.#tensors]) t.dispose();
     for (const w of [...this.#weights]) w.dispose();
     for (const c of [...this.#caches]) c.dispose();

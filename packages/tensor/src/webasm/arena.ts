@@ -36,6 +36,8 @@ export class ArenaChunk {
   /** Sorted, coalesced free ranges [offset, end). */
   readonly #free: { offset: number; end: number }[];
   #used = 0;
+  /** Set when the engine is torn down: regions released from then on are not zeroed, none is handed out. */
+  #discarded = false;
 
   constructor(id: number, pages: number, shared: boolean) {
     this.id = id;
@@ -51,6 +53,16 @@ export class ArenaChunk {
     return this.memory.buffer;
   }
 
+  /** No region is handed out any more, and released ones are left as they are (the engine is being disposed). */
+  discard(): void {
+    this.#discarded = true;
+  }
+
+  #assertLive(): void {
+    if (this.#discarded)
+      throw new Error(`webasm arena: chunk ${this.id} was discarded (its engine is disposed)`);
+  }
+
   /** Bytes handed out and not yet freed. */
   get used(): number {
     return this.#used;
@@ -63,6 +75,7 @@ export class ArenaChunk {
 
   /** The region [offset, offset + bytes) if it is free (offset 64-byte aligned), else undefined. */
   tryAllocAt(offset: number, bytes: number): Region | undefined {
+    this.#assertLive();
     const size = alignUp(Math.max(bytes, 1), ALIGN);
     const i = this.#free.findIndex((r) => r.offset <= offset && offset + size <= r.end);
     if (i < 0 || offset % ALIGN !== 0) return undefined;
@@ -84,6 +97,7 @@ export class ArenaChunk {
 
   /** A region of `bytes` (64-byte aligned), or undefined when no free range fits. */
   tryAlloc(bytes: number): Region | undefined {
+    this.#assertLive();
     const size = alignUp(Math.max(bytes, 1), ALIGN);
     for (let i = 0; i < this.#free.length; i++) {
       const range = this.#free[i];
@@ -99,10 +113,12 @@ export class ArenaChunk {
 
   /**
    * Returns a region, zeroed: free space always reads as fresh memory does (a KV cache placed where an
-   * int8 weight was must not find NaN bit patterns in positions it has not written yet).
+   * int8 weight was must not find NaN bit patterns in positions it has not written yet). A discarded
+   * chunk skips the zeroing: its memory is never handed out again, and zeroing would also commit the
+   * pages of the region that were never written (GPT-2 124M f32: 180 ms and 4 MiB more at dispose).
    */
   release(region: Region): void {
-    new Uint8Array(this.memory.buffer, region.offset, region.bytes).fill(0);
+    if (!this.#discarded) new Uint8Array(this.memory.buffer, region.offset, region.bytes).fill(0);
     this.#used -= region.bytes;
     const start = region.offset;
     const end = start + region.bytes;
@@ -131,6 +147,7 @@ export class Arena {
   readonly #chunkBytes: number;
   /** Where the first region of each anchor key went: later regions of the key go to the same offset. */
   readonly #anchors = new Map<string, { pages: number; offset: number }>();
+  #discarded = false;
 
   /**
    * Commits a region's pages before it is written whole (a weight being packed): the engine sets it to
@@ -142,6 +159,12 @@ export class Arena {
     this.shared = options.shared;
     this.#chunkBytes = options.chunkBytes ?? CHUNK_BYTES;
     this.prefault = options.prefault;
+  }
+
+  /** Discards every chunk (ArenaChunk.discard): for an engine being disposed. */
+  discard(): void {
+    this.#discarded = true;
+    for (const chunk of this.chunks) chunk.discard();
   }
 
   /**
@@ -209,6 +232,7 @@ export class Arena {
   }
 
   #newChunk(bytes: number): ArenaChunk {
+    if (this.#discarded) throw new Error('webasm arena: discarded (its engine is disposed)');
     const need = Math.ceil((alignUp(bytes, ALIGN) + ALIGN) / PAGE) + TAIL_PAGES + 16;
     const pages = Math.max(need, Math.ceil(this.#chunkBytes / PAGE));
     if (pages > MAX_CHUNK_PAGES) {

@@ -274,6 +274,11 @@ export class WasmArenaEngine implements Engine {
     return new DeviceBuffer(rows, cols, out);
   }
 
+  /** Teardown: the arena's memory is dropped with the engine, so released regions are not zeroed. */
+  discard(): void {
+    this.arena.discard();
+  }
+
   dispose(): void {
     for (const p of [...this.#programs.values(), ...this.#cachePrograms.values()]) p.dispose();
     this.#programs.clear();
