@@ -250,25 +250,19 @@ export class ProgramCache {
       this.#misses++;
       return compileProgram(factory, arena, options);
     }
-    let own = options.own;
-    let allocated = false;
     if (entry) {
-      if (!own) {
-        own = arena.alloc(entry.ownBytes, chunkOf(options));
-        allocated = true;
-      }
-      const placed = own;
-      const variant = entry.variants.find((v) => v.offset === placed.offset);
-      const hit =
-        variant && placed.bytes >= entry.ownBytes ? this.#instantiate(variant, options, placed) : null;
+      const own = options.own ?? arena.alloc(entry.ownBytes, chunkOf(options));
+      const variant = entry.variants.find((v) => v.offset === own.offset);
+      const hit = variant && own.bytes >= entry.ownBytes ? this.#instantiate(variant, options, own) : null;
       if (hit) {
         this.#hits++;
-        return { ...hit, ownBytes: entry.ownBytes, own: placed, allocated };
+        return { ...hit, ownBytes: entry.ownBytes, own, allocated: !options.own };
       }
+      // no placement here: the compile below takes its own region again (first fit: the same place)
+      if (!options.own) own.chunk.release(own);
     }
     this.#misses++;
-    // the region taken for an entry without this placement is the compiled program's own
-    const compiled = compileProgram(factory, arena, own ? { ...options, own } : options);
+    const compiled = compileProgram(factory, arena, options);
     const variant: EntryVariant = {
       offset: compiled.own.offset,
       code: layoutOf(compiled.code),
@@ -283,7 +277,7 @@ export class ProgramCache {
     } catch {
       // a cache that cannot be written only costs the next process the compile
     }
-    return { ...compiled, allocated: compiled.allocated || allocated };
+    return compiled;
   }
 
   /** The variant's code over `own` (at the variant's offset), or null when it cannot run there. */
