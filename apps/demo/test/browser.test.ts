@@ -164,5 +164,21 @@ describe.skipIf(!available)(
       mkdirSync(join(DEMO_DIR, 'test-results'), { recursive: true });
       await page.screenshot({ path: join(DEMO_DIR, 'test-results', 'demo-page.png'), fullPage: true });
     }, 240_000);
+
+    it('keeps webasm kernels in IndexedDB: the built page holds the code generation in one script', async () => {
+      const webasm = await browser.newPage();
+      try {
+        await webasm.goto(`${server.url}?backend=webasm`);
+        await webasm.waitForSelector('body[data-state="ready"], body[data-state="error"]', {
+          timeout: 120_000,
+        });
+        expect(await webasm.textContent('#backend')).toBe('backend: webasm');
+        expect(await webasm.textContent('#backend-reason')).toContain(
+          'kernel cache IndexedDB gpt2js-kernels',
+        );
+      } finally {
+        await webasm.close();
+      }
+    }, 150_000);
   },
 );

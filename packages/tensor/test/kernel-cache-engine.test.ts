@@ -119,7 +119,9 @@ describe('webasm kernel cache', () => {
       const error = await createBackend({ backend: 'webasm', kernelCache: bad as never }).catch((e) => e);
       expect(error).toBeInstanceOf(TensorError);
       expect((error as TensorError).code).toBe('invalid_option');
-      expect((error as Error).message).toMatch(/kernelCache must be a directory path or false/);
+      expect((error as Error).message).toMatch(
+        /kernelCache must be a directory path \(in browsers, an IndexedDB database name\) or false/,
+      );
     }
   });
 });

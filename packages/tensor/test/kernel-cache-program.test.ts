@@ -5,6 +5,7 @@
 
 import gpujs from 'gpu.js';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { HalfArray, RawHalfArray } from '../src/codegen/half-array.js';
 import { installWebasmCodegen } from '../src/codegen/index.js';
 import { Arena, type Region } from '../src/webasm/arena.js';
 import { WasmProgram } from '../src/webasm/program.js';
@@ -94,6 +95,22 @@ describe('kernel cache: keys', () => {
     const keys = new Set([key(base), ...variants.map((v) => key(v))]);
     expect(keys.size).toBe(variants.length + 1);
     expect(key(base, 'other generator')).not.toBe(key(base));
+  });
+
+  it('describes arrays and inputs without class names, which a minifier renames', () => {
+    // a bundle minified for a page names gpu.js's Input and the package's HalfArray `e`, `t`, …
+    const Renamed = class e extends gpujs.Input {};
+    const halves = (n: number) => new HalfArray(n);
+    const renamed = new Renamed(new Float32Array(8) as unknown as number[], [8] as unknown as Int32Array);
+    const renamedInput = { ...base, args: [renamed, 0.5] };
+    expect(key(renamedInput)).toBe(key(base));
+    const withConstant = (c: unknown) => ({ ...base, settings: { ...base.settings, constants: { c } } });
+    const f16 = key(withConstant(halves(8)));
+    const raw = key(withConstant(RawHalfArray.fromBits(new Uint16Array(8))));
+    const plain = key(withConstant(new Uint16Array(8)));
+    expect(new Set([f16, raw, plain]).size).toBe(3);
+    class Renamed16 extends HalfArray {}
+    expect(key(withConstant(new Renamed16(8)))).toBe(f16);
   });
 
   it('is null where a setting cannot be described (such programs always compile)', () => {

@@ -42,8 +42,9 @@ export interface LoadOptions extends Omit<HubOptions, 'onProgress'> {
   /** Worker threads for backends that use them (webasm); passed to createBackend. */
   threads?: number;
   /**
-   * Where webasm keeps compiled kernels between processes (a directory, or false for none); passed to
-   * createBackend (default: env GPT2JS_KERNEL_CACHE, else ~/.cache/gpt2js/kernels).
+   * Where webasm keeps compiled kernels between processes and page loads (Node: a directory; browsers: an
+   * IndexedDB database name), or false for none; passed to createBackend (default in Node: env
+   * GPT2JS_KERNEL_CACHE, else ~/.cache/gpt2js/kernels; in browsers: the database `gpt2js-kernels`).
    */
   kernelCache?: string | false;
   /** Download and load progress. */

@@ -10,13 +10,24 @@ import {
   installWebasmCodegen,
   isWebasmCodegenInstalled,
 } from '../codegen/index.js';
+import { CODEGEN_URL } from '../codegen/install.js';
 import { TensorError } from '../errors.js';
 import gpujs from '../gpujs-module.js';
 import type { Backend, BackendName, BackendReport } from '../types.js';
+import {
+  BROWSER_STORE_URL,
+  DEFAULT_KERNEL_DATABASE,
+  openBrowserKernelStore,
+} from '../webasm/browser-kernel-store.js';
 import { WasmArenaEngine } from '../webasm/engine.js';
-import { kernelCacheDirectory, openKernelCacheStore } from '../webasm/kernel-cache-store.js';
+import {
+  hasNodeFileSystem,
+  kernelCacheDirectory,
+  openKernelCacheStore,
+} from '../webasm/kernel-cache-store.js';
 import type { KernelFactory } from '../webasm/program.js';
-import { ProgramCache } from '../webasm/program-cache.js';
+import { ProgramCache, type ProgramStore } from '../webasm/program-cache.js';
+import { PROGRAM_CODE_URL } from '../webasm/program-code.js';
 import { describeStreamForm } from '../webasm/stream-step.js';
 import { nodeModule, ThreadPool } from '../webasm/thread-pool.js';
 import { BaseBackend } from './base.js';
@@ -33,9 +44,10 @@ export interface CreateBackendOptions {
   /** webasm worker threads for threaded kernels, 1–64 (default: hardware concurrency). */
   threads?: number;
   /**
-   * Where webasm keeps compiled kernels between processes (Node): a directory, or false for none.
-   * Default: env GPT2JS_KERNEL_CACHE (a directory, or 0 for none), else `$XDG_CACHE_HOME/gpt2js/kernels`
-   * or `~/.cache/gpt2js/kernels`.
+   * Where webasm keeps compiled kernels for later processes and page loads, or false for nowhere. Node: a
+   * directory; default env GPT2JS_KERNEL_CACHE (a directory, or 0 for none), else
+   * `$XDG_CACHE_HOME/gpt2js/kernels` or `~/.cache/gpt2js/kernels`. Browsers: an IndexedDB database name,
+   * default `gpt2js-kernels` (used when the package's code generation is bundled into one script).
    */
   kernelCache?: string | false;
 }
@@ -155,17 +167,29 @@ async function hardwareThreads(): Promise<number> {
   return 1;
 }
 
-/** The webasm kernel cache asked for (none in browsers, when switched off, or when its folder is unusable). */
-function programCache(option: string | false | undefined): { cache?: ProgramCache; reason: string } {
-  const { dir, reason } = kernelCacheDirectory(option);
-  if (!dir) return { reason };
-  const opened = openKernelCacheStore(dir);
+/** The webasm kernel cache asked for: a folder in Node, an IndexedDB database in browsers; none when off or unusable. */
+async function programCache(
+  option: string | false | undefined,
+): Promise<{ cache?: ProgramCache; reason: string }> {
+  const opened = await openProgramStore(option);
   if (!opened.store) return { reason: opened.reason };
   const version = readGpujsVersion() ?? 'unknown';
   // the code generator's state when each program compiles (tests switch the extension and FMA at run time)
   const generator = () =>
     `gpu.js ${version}; ${isWebasmCodegenInstalled(gpujs) ? 'extension' : 'stock'}; ${fusedMultiplyAddEnabled() ? 'fma' : 'no fma'}`;
   return { cache: new ProgramCache(opened.store, generator), reason: opened.reason };
+}
+
+async function openProgramStore(
+  option: string | false | undefined,
+): Promise<{ store: ProgramStore | null; reason: string }> {
+  if (!hasNodeFileSystem()) {
+    if (option === false) return { store: null, reason: 'kernel cache off (kernelCache: false)' };
+    const name = typeof option === 'string' && option.trim() !== '' ? option : DEFAULT_KERNEL_DATABASE;
+    return openBrowserKernelStore(name, [BROWSER_STORE_URL, CODEGEN_URL, PROGRAM_CODE_URL]);
+  }
+  const { dir, reason } = kernelCacheDirectory(option);
+  return dir ? openKernelCacheStore(dir) : { store: null, reason };
 }
 
 /** Builds the backend and checks it computes one small kernel correctly. */
@@ -189,7 +213,7 @@ async function instantiate(
   if (arena) {
     const threads = options.threads ?? (await hardwareThreads());
     const pool = await ThreadPool.create(threads);
-    const kernels = programCache(options.kernelCache);
+    const kernels = await programCache(options.kernelCache);
     const arenaEngine = new WasmArenaEngine({
       factory: gpu as unknown as KernelFactory,
       Input: gpujs.Input as never,
@@ -258,7 +282,7 @@ export async function createBackend(options: CreateBackendOptions = {}): Promise
   ) {
     throw new TensorError(
       'invalid_option',
-      `createBackend: kernelCache must be a directory path or false, got ${JSON.stringify(cacheOption)}`,
+      `createBackend: kernelCache must be a directory path (in browsers, an IndexedDB database name) or false, got ${JSON.stringify(cacheOption)}`,
     );
   }
   if (requested !== 'auto') {

@@ -24,6 +24,9 @@ import {
 
 const INSTALLED = Symbol.for('gpt2js.webasmCodegen');
 
+/** This module's URL (the browser kernel cache needs the code generation in one script: browser-kernel-store.ts). */
+export const CODEGEN_URL = import.meta.url;
+
 /** What {@link installWebasmCodegen} did, and why. */
 export interface WebasmCodegenStatus {
   /** true when the extension is active on this gpu.js (now or from an earlier call) */

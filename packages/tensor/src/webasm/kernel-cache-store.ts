@@ -1,7 +1,7 @@
 // The kernel cache's directory in Node (program-cache.ts says what an entry holds): one file per compiled
 // program, named by the SHA-256 of its key, written to a temporary name and renamed into place, so a reader
 // sees a whole entry or none, and processes sharing the directory never see each other's half-written files.
-// Browsers and runtimes without `process.getBuiltinModule` get no store: kernels compile as before.
+// Browsers keep entries in IndexedDB instead (browser-kernel-store.ts).
 //
 // Where: `createBackend({ kernelCache })`, else `GPT2JS_KERNEL_CACHE` (a directory, or 0/false/off/no), else
 // `$XDG_CACHE_HOME/gpt2js/kernels` or `~/.cache/gpt2js/kernels`. Beyond MAX_ENTRIES files the least
@@ -43,6 +43,11 @@ function nodeBuiltins(): NodeBuiltins | null {
   } catch {
     return null;
   }
+}
+
+/** Whether this runtime has Node's file system (the store on disk); browsers take browser-kernel-store.ts. */
+export function hasNodeFileSystem(): boolean {
+  return nodeBuiltins() !== null;
 }
 
 /** The cache directory asked for: the option, else the environment, else the default; null when off. */

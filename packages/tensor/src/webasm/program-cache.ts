@@ -16,6 +16,8 @@
 // layout and module length), then the modules. Anything that does not decode, or whose key differs, is
 // compiled afresh and written over.
 
+import { HalfArray, RawHalfArray } from '../codegen/half-array.js';
+import gpujs from '../gpujs-module.js';
 import type { Arena, ArenaChunk, Region } from './arena.js';
 import {
   type CompiledProgram,
@@ -50,7 +52,7 @@ export interface ProgramCacheStats {
 
 const MAGIC = 'GPT2JSK2';
 /** Bumped whenever the key's composition changes. */
-const FORMAT = 2;
+const FORMAT = 3;
 /** Placements kept per key (a kernel shared by models of other storages lands elsewhere in their arenas). */
 const MAX_VARIANTS = 8;
 
@@ -80,7 +82,11 @@ function describe(value: unknown): unknown {
   if (typeof value === 'number') return Number.isFinite(value) ? value : String(value);
   if (value === undefined) return '$undefined';
   if (ArrayBuffer.isView(value)) {
-    return { $view: value.constructor.name, length: (value as unknown as ArrayLike<number>).length };
+    // by the built-in type and the package's own subclasses, not by constructor names (a minifier renames
+    // classes: a minified page's keys would then differ from another build's, or be undefined)
+    const base = Object.prototype.toString.call(value).slice(8, -1);
+    const half = value instanceof RawHalfArray ? ' raw half' : value instanceof HalfArray ? ' half' : '';
+    return { $view: base + half, length: (value as unknown as ArrayLike<number>).length };
   }
   if (Array.isArray(value)) {
     const items = value.map(describe);
@@ -91,7 +97,7 @@ function describe(value: unknown): unknown {
   const record = value as Record<string, unknown>;
   if (proto !== Object.prototype && proto !== null) {
     // gpu.js's Input: a value and its dims
-    if (proto?.constructor?.name === 'Input' && 'value' in record && Array.isArray(record.size)) {
+    if (value instanceof gpujs.Input && 'value' in record && Array.isArray(record.size)) {
       const inner = describe(record.value);
       return inner === null ? null : { $input: inner, size: record.size };
     }

@@ -50,6 +50,9 @@ interface Layout {
 }
 
 /** What the gpu.js GPU instance offers for building kernels. */
+/** This module's URL (the browser kernel cache needs the code generation in one script: browser-kernel-store.ts). */
+export const PROGRAM_CODE_URL = import.meta.url;
+
 export interface KernelFactory {
   createKernel(source: string, settings: Record<string, unknown>): { kernel: unknown; destroy(): void };
 }

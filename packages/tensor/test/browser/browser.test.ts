@@ -118,4 +118,52 @@ suite(`browser conformance${missing ? ` (skipped: ${missing})` : ''}`, () => {
       }
     }, 300_000);
   }
+
+  it('keeps compiled webasm kernels in IndexedDB across page loads', async () => {
+    const database = 'gpt2js-kernels-test';
+    // one context: pages of one profile share IndexedDB (browser.newPage would give each its own)
+    const context = await browser.newContext();
+    const run = async (option: string | false) => {
+      const page = await context.newPage();
+      try {
+        await page.goto(url);
+        await page.waitForFunction(() => typeof window.kernelCacheRun === 'function');
+        const result = await page.evaluate((o) => window.kernelCacheRun(o), option);
+        // the records are written in transactions of their own after the compiles: wait until they landed
+        const until = Date.now() + 10_000;
+        let records = 0;
+        while (Date.now() < until) {
+          records = await page.evaluate((d) => window.kernelCacheRecords(d), database);
+          if (records >= (result.stats?.writes ?? 0)) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        return { ...result, records };
+      } finally {
+        await page.close();
+      }
+    };
+    try {
+      const first = await run(database);
+      expect(first.reason).toContain(`kernel cache IndexedDB ${database}`);
+      expect(first.stats?.hits).toBe(0);
+      expect(first.stats?.misses).toBeGreaterThanOrEqual(6);
+      expect(first.stats?.writes).toBe(first.stats?.misses);
+      expect(first.records).toBe(first.stats?.writes);
+      // a new page compiles nothing and computes the same bits
+      const second = await run(database);
+      expect(second.stats).toEqual({
+        where: `IndexedDB ${database}`,
+        hits: first.stats?.writes,
+        misses: 0,
+        writes: 0,
+      });
+      expect(second.values).toEqual(first.values);
+      const off = await run(false);
+      expect(off.reason).toContain('kernel cache off (kernelCache: false)');
+      expect(off.stats).toBeUndefined();
+      expect(off.values).toEqual(first.values);
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 });

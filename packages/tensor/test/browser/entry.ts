@@ -1,7 +1,7 @@
 // Browser bundle entry: exposes the conformance suite to the test page as window.runSuite(backend).
 
 import type { BackendName } from '../../src/index.js';
-import { createBackend, linear } from '../../src/index.js';
+import { createBackend, layerNorm, linear, softmax } from '../../src/index.js';
 import { runConformance } from '../../src/testing/index.js';
 
 declare global {
@@ -17,6 +17,14 @@ declare global {
       workerChunks: number;
       results: { name: string; ok: boolean; error?: string }[];
     }>;
+    /** A few webasm kernels through the kernel cache in IndexedDB `database` (or none: false). */
+    kernelCacheRun(database: string | false): Promise<{
+      reason: string;
+      stats: { where: string; hits: number; misses: number; writes: number } | undefined;
+      values: number[][];
+    }>;
+    /** Records in the kernel cache's IndexedDB `database`. */
+    kernelCacheRecords(database: string): Promise<number>;
   }
 }
 
@@ -49,3 +57,72 @@ window.runSuite = async (name) => {
     backend.dispose();
   }
 };
+
+window.kernelCacheRun = async (database) => {
+  const backend = await createBackend({ backend: 'webasm', kernelCache: database });
+  try {
+    // seeded values: the same in every page
+    let seed = 7;
+    const random = (n: number, scale: number) =>
+      Float32Array.from({ length: n }, () => {
+        seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+        return ((seed / 2 ** 32) * 2 - 1) * scale;
+      });
+    const K = 40;
+    const N = 72;
+    const values: number[][] = [];
+    for (const dtype of ['f32', 'int8'] as const) {
+      const w = backend.weight(random(K * N, 0.3), [K, N], { dtype });
+      for (const rows of [1, 6]) {
+        const x = random(rows * K, 1);
+        const y = await backend.scope(() => linear(backend.tensor(x, [rows, K]), w).toArray());
+        values.push(Array.from(y));
+      }
+      w.dispose();
+    }
+    const x = random(5 * N, 2);
+    const gamma = random(N, 1);
+    const beta = random(N, 0.5);
+    values.push(
+      Array.from(
+        await backend.scope(() =>
+          layerNorm(
+            backend.tensor(x, [5, N]),
+            backend.tensor(gamma, [N]),
+            backend.tensor(beta, [N]),
+            1e-5,
+          ).toArray(),
+        ),
+      ),
+    );
+    values.push(Array.from(await backend.scope(() => softmax(backend.tensor(x, [5, N])).toArray())));
+    const engine = (
+      backend as unknown as {
+        engine?: { kernelCache?: { where: string; hits: number; misses: number; writes: number } };
+      }
+    ).engine;
+    return { reason: backend.report().reason, stats: engine?.kernelCache, values };
+  } finally {
+    backend.dispose();
+  }
+};
+
+window.kernelCacheRecords = (database) =>
+  new Promise((resolve, reject) => {
+    const open = indexedDB.open(database);
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      if (!db.objectStoreNames.contains('programs')) {
+        db.close();
+        resolve(0);
+        return;
+      }
+      const count = db.transaction('programs', 'readonly').objectStore('programs').count();
+      count.onsuccess = () => {
+        db.close();
+        resolve(count.result);
+      };
+      count.onerror = () => reject(count.error);
+    };
+  });
