@@ -17,6 +17,7 @@ function summarise(spec, samples) {
     env: first?.env,
     gpu: first?.gpu,
     workersStarted: first?.workersStarted,
+    kernelCache: ok[0]?.kernelCache,
     loadMs: median(ok.map((s) => s.loadMs)),
     coldTtftMs: median(ok.map((s) => s.coldTtftMs)),
     ttftMs: median(ok.map((s) => s.ttftMs)),
@@ -30,6 +31,11 @@ const cell = (text, max = 140) => {
   const t = String(text).replace(/\s+/g, ' ').replace(/\|/g, '\\|');
   return t.length > max ? `${t.slice(0, max - 1)}…` : t;
 };
+
+// webasm's kernel cache in the first sample: each sample's fresh profile has an empty IndexedDB, so all compile
+function kernelsCell(stats) {
+  return stats ? `: ${stats.misses} compiled, ${stats.hits} read back from IndexedDB` : '';
+}
 
 function usedCell(r) {
   if (!r.used) return '–';
@@ -112,7 +118,7 @@ export function buildReport(run) {
     if (r.gpu && r.spec.backend.startsWith('webgl')) L.push(`  - WebGL2 renderer: ${r.gpu.webgl2}`);
     if (r.rounds)
       L.push(
-        `  - cold TTFT (warm-up, compiles the kernels) ${fmt(r.coldTtftMs, 0)} ms; decode per round ${r.perRound.map((x) => fmt(x, 2)).join(', ')} tok/s`,
+        `  - cold TTFT (warm-up, compiles the kernels${kernelsCell(r.kernelCache)}) ${fmt(r.coldTtftMs, 0)} ms; decode per round ${r.perRound.map((x) => fmt(x, 2)).join(', ')} tok/s`,
       );
     for (const f of r.failures) L.push(`  - round ${f.round}: ${f.error}`);
   }

@@ -8,16 +8,16 @@
 // Run from the repository root: `node bench/browser/run.mjs` (options: README.md). Progress goes to stderr.
 // Exit 0 whenever the benchmark ran, failed or timed-out samples included; 2 for a bad option; 1 when the
 // harness itself failed.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machineInfo } from '../lib/machine.mjs';
 import { fmt } from '../lib/stats.mjs';
 import { promptIds, summarise } from '../lib/workload.mjs';
-import { ensureWeights, weightsDir } from '../make-weights.mjs';
 import { buildPage } from './build-page.mjs';
 import { runSample } from './chromium.mjs';
+import { modelDir } from './model-dir.mjs';
 import { OptionError, optionsFromEnv, reproduceCommand } from './options.mjs';
 import { buildReport } from './report.mjs';
 import { serve } from './server.mjs';
@@ -25,22 +25,6 @@ import { serve } from './server.mjs';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BENCH = resolve(HERE, '..');
 const log = (message) => process.stderr.write(`[bench:browser] ${message}\n`);
-
-/** The model folder of a BENCH_BROWSER_MODEL value, checked against the workload's length. */
-async function modelDir(model, o) {
-  const dir =
-    model === 'tiny'
-      ? resolve(BENCH, '../models/gpt2-tiny')
-      : await ensureWeights({ seed: o.seed, dir: weightsDir(o.seed, o.cacheDir), log });
-  const cfg = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
-  const needed = o.promptTokens + Math.max(o.decodeSteps, o.warmupSteps) + 1;
-  if (needed > cfg.n_positions)
-    throw new OptionError(
-      `model ${model} has n_positions=${cfg.n_positions}, but BENCH_BROWSER_PROMPT_TOKENS + max(BENCH_BROWSER_DECODE_TOKENS, ` +
-        `BENCH_BROWSER_WARMUP_TOKENS) + 1 = ${needed}; shorten the workload`,
-    );
-  return dir;
-}
 
 /** One flat record per sample: what the page measured, or why there is nothing. */
 function record(spec, round, s) {
@@ -61,7 +45,14 @@ function record(spec, round, s) {
   if (!s.ok) return { ...base, console: s.console.slice(-20) };
   const cold = summarise(p.cold.start, p.cold.times);
   const run = summarise(p.measured.start, p.measured.times);
-  return { ...base, loadMs: p.loadMs, coldTtftMs: cold.ttftMs, ...run, ids: p.measured.ids };
+  return {
+    ...base,
+    loadMs: p.loadMs,
+    coldTtftMs: cold.ttftMs,
+    kernelCache: p.kernelCache,
+    ...run,
+    ids: p.measured.ids,
+  };
 }
 
 async function main() {
@@ -81,7 +72,7 @@ async function main() {
     `${machine.cpu}, ${machine.cores} cores, load ${machine.loadAverage.map((x) => x.toFixed(2)).join(' ')}`,
   );
   const dirs = new Map();
-  for (const model of options.models) dirs.set(model, await modelDir(model, options));
+  for (const model of options.models) dirs.set(model, await modelDir(model, options, log));
 
   const pageDir = join(options.cacheDir, 'browser-page');
   log(`building the page into ${pageDir}`);

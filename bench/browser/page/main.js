@@ -71,6 +71,8 @@ async function run({ backend, dtype, prompt, decodeSteps, warmupSteps }) {
       loadMs,
       cold,
       measured,
+      // webasm: programs read back from the kernel cache and compiled (a fresh profile compiles them all)
+      kernelCache: model.backend.engine?.kernelCache,
       workersStarted,
     };
   } catch (error) {
