@@ -8,12 +8,15 @@
 // fetched again from its URL (the browser's HTTP cache usually answers). That only covers the code generation
 // when the modules that produce a kernel's bytes are all in that one script, as in a bundle; a page that
 // loads them as separate modules (a development server) gets no cache. Beyond MAX_ENTRIES records the least
-// recently used quarter is deleted when a store opens.
+// recently used quarter is deleted when a store opens (at most about 5 MB read per page).
 
 import type { ProgramStore } from './program-cache.js';
 
-/** Records kept (GPT-2 124M with a 128-token prompt: 27 records of 3–13 KB per weight storage). */
-const MAX_ENTRIES = 2048;
+/**
+ * Records kept (GPT-2 124M with a 128-token prompt: 27 records of 3–13 KB per weight storage): fewer than on
+ * disk, since a page reads them all into memory when its backend is created.
+ */
+const MAX_ENTRIES = 512;
 /** The database's object store. */
 const RECORDS = 'programs';
 
