@@ -146,6 +146,23 @@ describe('naming conventions and the head', () => {
     expect(loads.at(-1)).toEqual({ phase: 'load', loaded: total, total });
     expect(loads).toHaveLength(tensors.length + 1);
   });
+
+  it('uploads the tensors in the order of their bytes in the file (a browser reads a cached file front to back)', async () => {
+    const reversed = [...tensors].reverse();
+    const events: LoadProgress[] = [];
+    const dir = checkpoint(SMALL_CONFIG, reversed);
+    const model = await GPT2LMHeadModel.fromPretrained(dir, {
+      backend: 'cpu',
+      onProgress: (p) => events.push(p),
+    });
+    model.dispose();
+    const loaded = events.filter((e) => e.phase === 'load').map((e) => e.loaded);
+    const sizes = loaded.slice(1).map((n, i) => n - loaded[i]!);
+    // each upload's size is the next tensor's in the file (model order would start with wte)
+    expect(sizes).toEqual(reversed.map((t) => t.data.length));
+    expect(sizes[0]).not.toBe(tensors.find((t) => t.name === 'wte.weight')!.data.length);
+    expect(maxAbsDiff(await logitsOf(dir), await logitsOf(base()))).toBe(0);
+  });
 });
 
 describe('checkpoint errors', () => {

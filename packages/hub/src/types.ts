@@ -54,6 +54,9 @@ export interface ModelFile {
   text(): Promise<string>;
   /** The whole file parsed as JSON (HubError `invalid_json` naming the file). */
   json<T = unknown>(): Promise<T>;
-  /** Releases the file handle; idempotent. */
+  /**
+   * Releases the file handle; idempotent. In a browser a file just downloaded is written to the Cache API
+   * while it is read: close() resolves once that write is done.
+   */
   close(): Promise<void>;
 }

@@ -100,6 +100,8 @@ describe('browser entry over fetch + Cache API', () => {
       done: true,
       fromCache: false,
     });
+    // the verified file is written to the cache while it is read; close() waits for the write
+    await file.close();
     const start = hub.requests.length;
     const warm = await browser.openModelFile(
       'test/gpt2-tiny',

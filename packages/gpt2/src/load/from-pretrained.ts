@@ -167,7 +167,20 @@ async function openWeightFiles(
 /** Bytes of f32 rows read per block when a weight streams into the backend. */
 const ROWS_BYTES = 4 * 1024 * 1024;
 
-/** Uploads every planned tensor, one at a time; on failure frees what was uploaded. */
+/**
+ * The planned tensors shard by shard, each shard's in the order of their bytes: a file read front to back
+ * (in a browser every read of a cached file is a round trip to its blob storage, and the hub serves reads
+ * after one from a window of it; on disk it helps the OS's read-ahead).
+ */
+function inFileOrder(tensors: StateDictPlan['tensors']): StateDictPlan['tensors'] {
+  const shards = new Map<unknown, number>();
+  for (const t of tensors) if (!shards.has(t.header)) shards.set(t.header, shards.size);
+  return [...tensors].sort(
+    (a, b) => shards.get(a.header)! - shards.get(b.header)! || a.info.byteOffset - b.info.byteOffset,
+  );
+}
+
+/** Uploads every planned tensor, one at a time, in file order; on failure frees what was uploaded. */
 async function upload(
   plan: StateDictPlan,
   backend: Backend,
@@ -180,7 +193,7 @@ async function upload(
   // one buffer for every block read (backends consume a block before asking for the next)
   let scratch = new Uint8Array(ROWS_BYTES);
   try {
-    for (const { spec, header, info } of plan.tensors) {
+    for (const { spec, header, info } of inFileOrder(plan.tensors)) {
       const [rows, cols] = spec.shape as [number, number];
       if (spec.kind === 'conv1d' || spec.kind === 'embedding') {
         // weights stream into the backend block by block: the f32 matrix (wte: 154 MB) is never whole
