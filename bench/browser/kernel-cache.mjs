@@ -4,51 +4,39 @@
 // Medians per storage on stdout; each page's figures and kernel counts on stderr.
 // Run from the repository root: `node bench/browser/kernel-cache.mjs`; the run.mjs options apply (model,
 // storages, prompt, warm-up tokens, Chromium), with BENCH_BROWSER_ROUNDS pairs of pages (at least 3).
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { fmt, median } from '../lib/stats.mjs';
 import { promptIds, summarise } from '../lib/workload.mjs';
-import { buildPage } from './build-page.mjs';
 import { launch } from './chromium.mjs';
-import { modelDir } from './model-dir.mjs';
 import { optionsFromEnv } from './options.mjs';
-import { serve } from './server.mjs';
+import { runInPage, servePage } from './page-runs.mjs';
 
 const BENCH = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (message) => process.stderr.write(`[bench:kernel-cache] ${message}\n`);
 
 const options = optionsFromEnv(process.env, BENCH);
 const pairs = Math.max(3, options.rounds);
-const pageDir = join(options.cacheDir, 'browser-page');
-await buildPage(pageDir);
-const model = options.models[0];
-const server = await serve({ pageDir, modelDir: await modelDir(model, options, log) });
+const { model, server } = await servePage(options, log);
 const { browser, close } = await launch({
   executablePath: options.chromium,
   extraArgs: options.chromiumArgs,
 });
 
 /** One page load: its first generation's time to first token, and what the kernel cache did. */
-async function firstGeneration(context, dtype) {
-  const page = await context.newPage();
-  try {
-    await page.goto(server.url);
-    await page.waitForFunction(() => window.__bench !== undefined);
-    const params = {
-      backend: 'webasm',
-      dtype,
-      prompt: promptIds(options.promptTokens),
-      decodeSteps: options.warmupSteps,
-      warmupSteps: options.warmupSteps,
-    };
-    const r = await page.evaluate((p) => window.__bench.run(p), params);
-    if (!r.ok) throw new Error(`${r.phase} failed: ${r.error}`);
+function firstGeneration(context, dtype) {
+  const params = {
+    backend: 'webasm',
+    dtype,
+    prompt: promptIds(options.promptTokens),
+    decodeSteps: options.warmupSteps,
+    warmupSteps: options.warmupSteps,
+  };
+  return runInPage(context, server.url, params, async (page, r) => {
     // the kernels are written when the page yields: give the transactions time to land before closing it
     await page.waitForTimeout(1000);
     return { ttftMs: summarise(r.cold.start, r.cold.times).ttftMs, kernels: r.kernelCache };
-  } finally {
-    await page.close();
-  }
+  });
 }
 
 const rows = [];

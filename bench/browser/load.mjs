@@ -12,38 +12,26 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { fmt, median } from '../lib/stats.mjs';
 import { promptIds } from '../lib/workload.mjs';
-import { buildPage } from './build-page.mjs';
-import { modelDir } from './model-dir.mjs';
 import { optionsFromEnv } from './options.mjs';
-import { serve } from './server.mjs';
+import { runInPage, servePage } from './page-runs.mjs';
 
 const BENCH = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const log = (message) => process.stderr.write(`[bench:load] ${message}\n`);
 
 const options = optionsFromEnv(process.env, BENCH);
 const rounds = Math.max(2, options.rounds);
-const pageDir = join(options.cacheDir, 'browser-page');
-await buildPage(pageDir);
-const model = options.models[0];
-const server = await serve({ pageDir, modelDir: await modelDir(model, options, log) });
+const { model, server } = await servePage(options, log);
 
 /** One visit: the page's load time, and whether the weights came from the Cache API. */
-async function visit(context, dtype) {
-  const page = await context.newPage();
-  try {
-    await page.goto(server.url);
-    await page.waitForFunction(() => window.__bench !== undefined);
-    const params = { backend: 'webasm', dtype, prompt: promptIds(8), decodeSteps: 1, warmupSteps: 1 };
-    const r = await page.evaluate((p) => window.__bench.run(p), params);
-    if (!r.ok) throw new Error(`${r.phase} failed: ${r.error}`);
+function visit(context, dtype) {
+  const params = { backend: 'webasm', dtype, prompt: promptIds(8), decodeSteps: 1, warmupSteps: 1 };
+  return runInPage(context, server.url, params, async (page, r) => {
     const cached = await page.evaluate(async () => {
       const cache = await caches.open('gpt2js-hub');
       return (await cache.keys()).some((request) => request.url.endsWith('/model.safetensors'));
     });
     return { loadMs: r.loadMs, cached };
-  } finally {
-    await page.close();
-  }
+  });
 }
 
 const rows = [];
