@@ -1,4 +1,6 @@
-// argmax and top-k over the last dimension, on the device; only R·k (value, index) pairs are read back.
+// argmax and top-k over the last dimension, on the device; only R·k (value, index) pairs are read back. On
+// the CPU engines (webasm, cpu), whose buffers are host memory, topk with k > 1 selects on the host instead,
+// from the buffer itself (top-k-host.ts): one pass and no copy, against k passes of two kernel calls.
 //
 //   x: [R, V] → argmax: [R] ids; topk: [R, k] values + ids, descending, ties → lower index first
 //
@@ -24,9 +26,7 @@ import type { BaseBackend } from '../backends/base.js';
 import { TensorError } from '../errors.js';
 import type { Tensor } from '../types.js';
 import { asTensor, checkInteger, sameBackend } from './common.js';
-
-/** Value reported for "no candidate" (a row with every element already picked, or all NaN). */
-const NONE = -3.0e38;
+import { NONE, topkOnHost } from './top-k-host.js';
 
 export interface TopKParams {
   /** A pass after the first (it reads the picks so far and the previous pass's candidates). */
@@ -285,10 +285,24 @@ export async function topk(x: Tensor, k: number): Promise<{ indices: Int32Array;
       'invalid_option',
       `topk: k must be at most 1024, got ${k}; read the logits back instead`,
     );
-  const out = await picks(owner, xt.buffer, xt.rows, xt.cols, k);
-  const indices = new Int32Array(xt.rows * k);
-  const values = new Float32Array(xt.rows * k);
-  for (let r = 0; r < xt.rows; r++) {
+  // a buffer in host memory (the CPU engines): one pass over it beats k passes of kernels (top-k-host.ts)
+  const host = k > 1 ? owner.engine.hostView(xt.buffer) : undefined;
+  if (host) return topkOnHost(host, xt.rows, xt.cols, k);
+  return topkOnDevice(owner, xt.buffer, xt.rows, xt.cols, k);
+}
+
+/** topk by the kernels (k passes), on any engine; `topk` takes it on GPUs and for k = 1. */
+export async function topkOnDevice(
+  owner: BaseBackend,
+  x: DeviceBuffer,
+  rows: number,
+  V: number,
+  k: number,
+): Promise<{ indices: Int32Array; values: Float32Array }> {
+  const out = await picks(owner, x, rows, V, k);
+  const indices = new Int32Array(rows * k);
+  const values = new Float32Array(rows * k);
+  for (let r = 0; r < rows; r++) {
     for (let j = 0; j < k; j++) {
       values[r * k + j] = out[r * 2 * k + 2 * j];
       indices[r * k + j] = out[r * 2 * k + 2 * j + 1];
