@@ -2,11 +2,13 @@
 // setting, against a plain argmax loop measured in the same run (interleaved rounds, medians).
 // This is the work `generate` adds on top of the model's forward pass. Run after `pnpm build`.
 // No timing assertion: it prints, the reader judges.
+import { candidateRow } from '../dist/candidates.js';
 import {
   argmax,
   buildLogitsPipeline,
   createRng,
   sampleFromLogits,
+  topkHost,
   validateGenerationOptions,
 } from '../dist/index.js';
 
@@ -35,11 +37,33 @@ function setting(name, options) {
   };
 }
 
+// what the loop does when top_k allows it (candidates.ts): the model's top k + 1 (here from the host row, as
+// a model without a device top-k would give them), then the pipeline on the k candidates
+function fromCandidates(name, options) {
+  const config = validateGenerationOptions(options);
+  const pipeline = buildLogitsPipeline(config, { sampling: true, promptLength: 8, minTokensToKeep: 1 });
+  const plan = pipeline.candidates(ctx);
+  const draw = createRng(2);
+  return {
+    name,
+    step: () => {
+      const c = candidateRow(topkHost(logits, plan.k + 1), plan.k, plan.before);
+      return c.ids[sampleFromLogits(pipeline.apply(c.logits, ctx), draw)];
+    },
+  };
+}
+
 const baseline = { name: 'argmax only (baseline)', step: () => argmax(logits) };
 const cases = [
   setting('greedy + repetition_penalty 1.2', { repetition_penalty: 1.2 }),
-  setting('sample, HF defaults (top_k 50)', { do_sample: true }),
-  setting('sample, temperature 0.8 + top_k 50 + top_p 0.9', {
+  setting('sample, HF defaults (top_k 50), whole row', { do_sample: true }),
+  setting('sample, T 0.8 + top_k 50 + top_p 0.9, whole row', {
+    do_sample: true,
+    temperature: 0.8,
+    top_p: 0.9,
+  }),
+  fromCandidates('  top_k 50 from the top 51 (what generate does)', { do_sample: true }),
+  fromCandidates('  T 0.8 + top_k 50 + top_p 0.9 from the top 51', {
     do_sample: true,
     temperature: 0.8,
     top_p: 0.9,

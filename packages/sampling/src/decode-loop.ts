@@ -2,6 +2,7 @@
 // Per step: read what is needed of the logits (the argmax alone when no processor can change it),
 // process, choose, report, stop rows on EOS / stop string / length, then feed the chosen ids back.
 
+import { candidateRow, type RowTop } from './candidates.js';
 import { SamplingError } from './errors.js';
 import type { FinishReason, GenerationHooks, GenerationResult, TokenEvent } from './events.js';
 import { allFilteredError, checkFinite, checkStepLogitsShape } from './logits-checks.js';
@@ -57,14 +58,47 @@ export async function* greedyOrSample(setup: RunSetup): AsyncGenerator<TokenEven
     maxLength: plan.maxLength,
   }));
 
+  // Sampling from the top candidates (candidates.ts): ids chosen at `step`, or undefined when the whole
+  // row must be read (no top_k, a step before it that changes the order, a tie at the k-th).
+  const fromCandidates = async (
+    logits: StepLogits,
+    step: number,
+    live: boolean[],
+  ): Promise<{ ids: number[]; topk: RowTop[] } | undefined> => {
+    if (!rng) return;
+    const plans = rows.map((_, r) => (live[r] ? pipeline.candidates(contexts[r]) : undefined));
+    const plan = plans.find((p) => p !== undefined);
+    if (!plan || plans.some((p, r) => live[r] && p?.k !== plan.k) || plan.k >= model.vocabSize) return;
+    const top = await logits.topk(Math.max(plan.k + 1, hooks.onStep ? setup.stepTopK : 0));
+    for (let r = 0; r < batch; r++) if (live[r]) checkFinite(top[r].values, step, r, top[r].indices);
+    const candidates = top.map((t, r) => (live[r] ? candidateRow(t, plan.k, plan.before) : undefined));
+    if (candidates.some((c, r) => live[r] && !c)) return;
+    const ids = candidates.map((c, r) => {
+      if (!c) return -1;
+      const j = sampleFromLogits(pipeline.apply(c.logits, contexts[r]), rng);
+      if (j < 0)
+        throw allFilteredError(
+          step,
+          r,
+          pipeline.steps.map((s) => s.name),
+        );
+      return c.ids[j];
+    });
+    const k = setup.stepTopK;
+    return { ids, topk: top.map((t) => ({ indices: t.indices.slice(0, k), values: t.values.slice(0, k) })) };
+  };
+
   // ids chosen at `step`, −1 for finished rows.
   const choose = async (logits: StepLogits, step: number): Promise<number[]> => {
     const live = rows.map((row) => row.finish === undefined);
+    const picked = doSample && step > 0 ? await fromCandidates(logits, step, live) : undefined;
     const needFull =
       step === 0 || doSample || rows.some((_, r) => live[r] && pipeline.affectsArgmax(contexts[r]));
     let ids: number[];
-    let topk: { indices: Int32Array; values: Float32Array }[] | undefined;
-    if (needFull) {
+    let topk: RowTop[] | undefined;
+    if (picked) {
+      ({ ids, topk } = picked);
+    } else if (needFull) {
       const raw = await logits.read();
       for (let r = 0; r < batch; r++)
         if (live[r] && !config.remove_invalid_values) checkFinite(raw[r], step, r);

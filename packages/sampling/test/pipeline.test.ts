@@ -131,4 +131,28 @@ describe('buildLogitsPipeline', () => {
     expect(onlyMin.affectsArgmax({ inputIds: [1, 2, 3, 4], promptLength: 3, maxLength: 9 })).toBe(true);
     expect(onlyMin.affectsArgmax({ inputIds: [1, 2, 3, 4, 5], promptLength: 3, maxLength: 9 })).toBe(false);
   });
+
+  it('says when a sampled step depends only on the k largest logits (candidates.ts)', () => {
+    const setup = { sampling: true, promptLength: 3, minTokensToKeep: 1 };
+    const ctx = (n: number) => ({ inputIds: [1, 2, 3, 4, 5, 6].slice(0, n), promptLength: 3, maxLength: 9 });
+    const build = (options: object, s = setup) =>
+      buildLogitsPipeline(validateGenerationOptions({ do_sample: true, ...options }), s);
+
+    const warm = build({ top_k: 5, temperature: 2, top_p: 0.9 }).candidates(ctx(3));
+    expect(warm?.k).toBe(5);
+    expect([...(warm?.before(Float32Array.of(4, 2)) ?? [])]).toEqual([2, 1]);
+    expect([...(build({ top_k: 5 }).candidates(ctx(3))?.before(Float32Array.of(4, 2)) ?? [])]).toEqual([
+      4, 2,
+    ]);
+    // top_k raised to minTokensToKeep (beam sampling keeps at least #eos + 1)
+    expect(build({ top_k: 1 }, { ...setup, minTokensToKeep: 3 }).candidates(ctx(3))?.k).toBe(3);
+    // no top_k, or a step before it that changes the row
+    expect(build({ top_k: 0, top_p: 0.9 }).candidates(ctx(3))).toBeUndefined();
+    expect(build({ top_k: 5, repetition_penalty: 1.2 }).candidates(ctx(3))).toBeUndefined();
+    expect(build({ top_k: 5, remove_invalid_values: true }).candidates(ctx(3))).toBeUndefined();
+    // min_new_tokens changes the row only until 2 tokens are generated
+    const min = build({ top_k: 5, min_new_tokens: 2, eos_token_id: 0 });
+    expect(min.candidates(ctx(4))).toBeUndefined();
+    expect(min.candidates(ctx(5))?.k).toBe(5);
+  });
 });

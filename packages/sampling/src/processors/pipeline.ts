@@ -32,6 +32,16 @@ export interface PipelineStep {
   readonly process: LogitsProcessor;
   /** False when the step is known to leave the argmax unchanged at `ctx` (lets greedy skip the full read). */
   readonly affectsArgmax: (ctx: ProcessorContext) => boolean;
+  /** False when the step is known to leave the whole row unchanged at `ctx` (e.g. min_length once reached). */
+  readonly changes: (ctx: ProcessorContext) => boolean;
+}
+
+/** What decides a sampled step when it can only pick among the row's `k` largest logits (candidates.ts). */
+export interface CandidatePlan {
+  /** top_k's k, raised to minTokensToKeep. */
+  readonly k: number;
+  /** The steps before top_k that change the row at this step (temperature or none), applied to a few values. */
+  readonly before: (values: Float32Array) => Float32Array;
 }
 
 /** The processors of one generation, in application order. */
@@ -41,6 +51,12 @@ export interface LogitsPipeline {
   apply(logits: Float32Array, ctx: ProcessorContext): Float32Array;
   /** True when some step may change which token has the largest logit at `ctx`. */
   affectsArgmax(ctx: ProcessorContext): boolean;
+  /**
+   * When the processed row at `ctx` keeps only tokens among the row's k largest logits: there is a top_k,
+   * every step before it is temperature (an order-keeping map) or leaves the row unchanged at `ctx`, and
+   * every step after it looks only at the tokens still live. Undefined otherwise.
+   */
+  candidates(ctx: ProcessorContext): CandidatePlan | undefined;
 }
 
 export interface PipelineSetup {
@@ -55,6 +71,16 @@ export interface PipelineSetup {
 const always = (): boolean => true;
 const never = (): boolean => false;
 
+/** Steps that may run after top_k on a row of candidates: functions of the live tokens (in id order) only. */
+const LIVE_ONLY = new Set([
+  'top_p',
+  'min_p',
+  'typical_p',
+  'epsilon_cutoff',
+  'eta_cutoff',
+  'renormalize_logits',
+]);
+
 /**
  * Builds the pipeline for `config`. Each step is included only when its option changes something,
  * as HF does (e.g. no temperature step for temperature 1).
@@ -68,13 +94,17 @@ const never = (): boolean => false;
  */
 export function buildLogitsPipeline(config: GenerationConfig, setup: PipelineSetup): LogitsPipeline {
   const steps: PipelineStep[] = [];
+  // a step whose argmax condition is not `always` leaves the row unchanged when it is false, except the
+  // warpers (`never`: order-keeping or truncating, but they change the row)
   const add = (
     name: string,
     process: LogitsProcessor,
     affectsArgmax: PipelineStep['affectsArgmax'],
+    changes: PipelineStep['changes'] = affectsArgmax,
   ): void => {
-    steps.push({ name, process, affectsArgmax });
+    steps.push({ name, process, affectsArgmax, changes });
   };
+  let topKeep = 0;
   const eos = config.eos_token_id;
   const generated = (ctx: ProcessorContext): number => ctx.inputIds.length - ctx.promptLength;
 
@@ -123,15 +153,38 @@ export function buildLogitsPipeline(config: GenerationConfig, setup: PipelineSet
   }
   if (setup.sampling) {
     const keep = setup.minTokensToKeep;
-    if (config.temperature !== 1) add('temperature', temperature(config.temperature), never);
-    if (config.top_k !== 0) add('top_k', topK(config.top_k, keep), never);
-    if (config.top_p < 1) add('top_p', topP(config.top_p, keep), never);
-    if (config.min_p !== undefined) add('min_p', minP(config.min_p, keep), never);
-    if (config.typical_p < 1) add('typical_p', typicalP(config.typical_p, keep), never);
-    if (config.epsilon_cutoff > 0) add('epsilon_cutoff', epsilonCutoff(config.epsilon_cutoff, keep), never);
-    if (config.eta_cutoff > 0) add('eta_cutoff', etaCutoff(config.eta_cutoff, keep), never);
+    if (config.temperature !== 1) add('temperature', temperature(config.temperature), never, always);
+    if (config.top_k !== 0) {
+      add('top_k', topK(config.top_k, keep), never, always);
+      topKeep = Math.max(config.top_k, keep);
+    }
+    if (config.top_p < 1) add('top_p', topP(config.top_p, keep), never, always);
+    if (config.min_p !== undefined) add('min_p', minP(config.min_p, keep), never, always);
+    if (config.typical_p < 1) add('typical_p', typicalP(config.typical_p, keep), never, always);
+    if (config.epsilon_cutoff > 0) {
+      add('epsilon_cutoff', epsilonCutoff(config.epsilon_cutoff, keep), never, always);
+    }
+    if (config.eta_cutoff > 0) add('eta_cutoff', etaCutoff(config.eta_cutoff, keep), never, always);
   }
-  if (config.renormalize_logits) add('renormalize_logits', logitNormalization(), never);
+  if (config.renormalize_logits) add('renormalize_logits', logitNormalization(), never, always);
+
+  const at = steps.findIndex((step) => step.name === 'top_k');
+  const candidates = (ctx: ProcessorContext): CandidatePlan | undefined => {
+    if (at < 0 || !steps.slice(at + 1).every((step) => LIVE_ONLY.has(step.name))) return undefined;
+    const active = steps.slice(0, at).filter((step) => step.changes(ctx));
+    if (!active.every((step) => step.name === 'temperature')) return undefined;
+    return {
+      k: topKeep,
+      before: (values) => {
+        let out: Float32Array = values.slice();
+        for (const { process } of active) {
+          if (process.inPlace) process.inPlace(out, ctx);
+          else out = process(out, ctx);
+        }
+        return out;
+      },
+    };
+  };
 
   return {
     steps,
@@ -145,5 +198,6 @@ export function buildLogitsPipeline(config: GenerationConfig, setup: PipelineSet
       return out;
     },
     affectsArgmax: (ctx) => steps.some((step) => step.affectsArgmax(ctx)),
+    candidates,
   };
 }
