@@ -152,7 +152,14 @@ for (let round = 1; round <= options.rounds; round++) {
   for (const spec of specs) {
     const previous = samples.get(spec.id);
     if (previous.length && previous.every((s) => !s.ok)) continue; // failed before: do not spend the time again
-    const args = { dir, backend: spec.backend, dtype: spec.dtype, prompt, decodeSteps: options.decodeSteps };
+    const args = {
+      dir,
+      backend: spec.backend,
+      dtype: spec.dtype,
+      prompt,
+      decodeSteps: options.decodeSteps,
+      sampledSteps: options.sampledSteps,
+    };
     const sample = await runChild(spec.script, args, {
       timeoutMs: options.timeoutMs,
       env: childEnv({ ...process.env, GPT2JS_KERNEL_CACHE: kernelCache }, spec.envOverrides),

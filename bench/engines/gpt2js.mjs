@@ -1,18 +1,42 @@
 // One gpt2js sample, in its own process so that its peak RSS is its own: load the model on the requested
 // backend and weight storage, warm up (compiles every kernel for the prompt shape and the one-token step),
-// then greedy-decode the workload through the CausalLM session, reading back one token id per step.
+// then greedy-decode the workload through the CausalLM session, reading back one token id per step; then
+// sample `sampledSteps` tokens with @gpt2js/sampling's `runGeneration` (top-k 50, seeded), timing each token.
 //
 // Usage: node engines/gpt2js.mjs '{"dir": "...", "backend": "webasm", "dtype": "int8", "prompt": [...], "decodeSteps": 128}'
 import { GPT2LMHeadModel } from '@gpt2js/gpt2';
+import { runGeneration } from '@gpt2js/sampling';
 import { fusedMultiplyAddEnabled } from '@gpt2js/tensor';
 import { greedyTimed } from '../lib/greedy.mjs';
-import { emit, summarise } from '../lib/workload.mjs';
+import { emit, peakRss, SAMPLING, summarise } from '../lib/workload.mjs';
 
-const { dir, backend, dtype, prompt, decodeSteps, warmupSteps = 4 } = JSON.parse(process.argv[2]);
+const {
+  dir,
+  backend,
+  dtype,
+  prompt,
+  decodeSteps,
+  sampledSteps = 0,
+  warmupSteps = 4,
+} = JSON.parse(process.argv[2]);
 
 async function greedy(model, steps) {
   const { ids, start, times } = await greedyTimed(model, prompt, steps);
   return { ids, ...summarise(start, times) };
+}
+
+/** The prompt, then `steps` sampled tokens (no EOS, so every run has them all): decode tokens/s. */
+async function sampled(model, steps) {
+  const times = [];
+  const start = performance.now();
+  await runGeneration(model, prompt, {
+    ...SAMPLING,
+    seed: 1,
+    eos_token_id: [],
+    max_new_tokens: steps + 1,
+    onToken: () => times.push(performance.now()),
+  });
+  return summarise(start, times);
 }
 
 const t0 = performance.now();
@@ -20,6 +44,8 @@ const model = await GPT2LMHeadModel.fromPretrained(dir, { backend, dtype });
 const loadMs = performance.now() - t0;
 const cold = await greedy(model, warmupSteps);
 const run = await greedy(model, decodeSteps);
+const peakRssBytes = peakRss();
+const sampledRun = sampledSteps > 0 ? await sampled(model, sampledSteps) : undefined;
 const report = model.backend.report?.();
 const memory = model.backend.memory?.();
 // the webasm engine's kernel cache: programs read back and compiled in this process (engine internals)
@@ -36,6 +62,8 @@ emit({
   coldTtftMs: cold.ttftMs,
   ttftMs: run.ttftMs,
   decodeTokensPerSecond: run.decodeTokensPerSecond,
+  sampledDecodeTokensPerSecond: sampledRun?.decodeTokensPerSecond,
+  peakRssBytes,
   deviceBytes: memory?.bytes,
   kernelCache: kernelCache ? { hits: kernelCache.hits, misses: kernelCache.misses } : undefined,
   ids: run.ids,

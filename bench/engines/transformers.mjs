@@ -1,19 +1,20 @@
 // One transformers.js sample (onnxruntime-node, device 'cpu'), in its own process so that its peak RSS is its
 // own: load the exported ONNX decoder (onnx/model.onnx for dtype fp32, onnx/model_quantized.onnx for q8) from
-// the local folder, warm up, then greedy `generate` with a streamer that timestamps every new token.
+// the local folder, warm up, then greedy `generate` with a streamer that timestamps every new token, then
+// `sampledSteps` tokens sampled with top-k 50 (its MultinomialSampler; Math.random, so not seeded).
 // EOS is disabled so every run produces the same number of tokens.
 //
 // Usage: node engines/transformers.mjs '{"dir": "...", "dtype": "q8", "prompt": [...], "decodeSteps": 128}'
 import { basename, dirname } from 'node:path';
 import { AutoModelForCausalLM, env, Tensor } from '@huggingface/transformers';
-import { emit, summarise } from '../lib/workload.mjs';
+import { emit, peakRss, SAMPLING, summarise } from '../lib/workload.mjs';
 
-const { dir, dtype, prompt, decodeSteps, warmupSteps = 4 } = JSON.parse(process.argv[2]);
+const { dir, dtype, prompt, decodeSteps, sampledSteps = 0, warmupSteps = 4 } = JSON.parse(process.argv[2]);
 
 env.allowRemoteModels = false;
 env.localModelPath = dirname(dir);
 
-async function greedy(model, steps) {
+async function decode(model, steps, sampling) {
   const ids = [];
   const times = [];
   let first = true;
@@ -35,7 +36,7 @@ async function greedy(model, steps) {
     input_ids,
     attention_mask,
     max_new_tokens: steps + 1,
-    do_sample: false,
+    ...(sampling ? SAMPLING : { do_sample: false }),
     eos_token_id: null,
     streamer,
   });
@@ -49,8 +50,10 @@ const model = await AutoModelForCausalLM.from_pretrained(basename(dir), {
   local_files_only: true,
 });
 const loadMs = performance.now() - t0;
-const cold = await greedy(model, warmupSteps);
-const run = await greedy(model, decodeSteps);
+const cold = await decode(model, warmupSteps, false);
+const run = await decode(model, decodeSteps, false);
+const peakRssBytes = peakRss();
+const sampledRun = sampledSteps > 0 ? await decode(model, sampledSteps, true) : undefined;
 await model.dispose();
 emit({
   engine: 'transformers.js',
@@ -60,5 +63,7 @@ emit({
   coldTtftMs: cold.ttftMs,
   ttftMs: run.ttftMs,
   decodeTokensPerSecond: run.decodeTokensPerSecond,
+  sampledDecodeTokensPerSecond: sampledRun?.decodeTokensPerSecond,
+  peakRssBytes,
   ids: run.ids,
 });

@@ -25,6 +25,7 @@ export function optionsFromEnv(env, benchDir) {
     seed: int(env, 'BENCH_SEED', 1234, 0, 2 ** 31 - 1),
     promptTokens: int(env, 'BENCH_PROMPT_TOKENS', 128, 1, 768),
     decodeSteps: int(env, 'BENCH_DECODE_TOKENS', 128, 1, 255),
+    sampledSteps: int(env, 'BENCH_SAMPLED_TOKENS', 64, 0, 255),
     timeoutMs: int(env, 'BENCH_TIMEOUT_S', 300, 10, 3600) * 1000,
     python: read(env, 'BENCH_PYTHON') ?? '/usr/bin/python3',
     cacheDir,

@@ -2,6 +2,7 @@
 // measured in the same run, the WebAssembly bandwidth ceilings, the issue's targets, and greedy agreement.
 import { bytesPerToken, storedWeightBytes } from './model-bytes.mjs';
 import { variantMismatch } from './relaxed-simd.mjs';
+import { sampledDecode, sampledSection } from './report-sampled.mjs';
 import { commonPrefix, fmt, median, ratio } from './stats.mjs';
 
 const MB = 1e6;
@@ -21,6 +22,7 @@ function summarise(spec, samples) {
       ok.filter((r) => r.kernelCache?.hits > 0 && r.kernelCache.misses === 0).map((r) => r.coldTtftMs),
     ),
     decode: median(ok.map((r) => r.decodeTokensPerSecond)),
+    sampled: sampledDecode(ok),
     rss: median(ok.map((r) => r.peakRssBytes)),
     loadMs: median(ok.map((r) => r.loadMs)),
     perRound: ok.map((r) => r.decodeTokensPerSecond),
@@ -104,6 +106,8 @@ export function buildReport(run) {
       'Prefill compares f32 and f16 with fp32, int8 with q8. "% of ceiling" divides decode tokens/s by the bandwidth ceiling below for the same storage (q8 uses int8\'s).',
   );
   L.push('');
+
+  L.push(...sampledSection(rows, o.sampledSteps, backendCell));
 
   L.push('### WebAssembly SIMD streaming-read ceiling (same run)');
   L.push('');

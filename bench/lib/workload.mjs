@@ -1,6 +1,10 @@
 // The workload every engine runs, defined once: a seeded 128-token prompt (token ids, so no tokenizer sits
 // between the engines) and the number of greedy tokens to generate. The first generated token comes from
-// the prefill (time to first token); the next `decodeSteps` each cost one cached forward step.
+// the prefill (time to first token); the next `decodeSteps` each cost one cached forward step. Then, in
+// the same process, `sampledSteps` tokens sampled the way both libraries sample by default (SAMPLING).
+
+/** Sampled decoding: Hugging Face's defaults when do_sample is set (top-k 50, temperature 1, top-p 1). */
+export const SAMPLING = { do_sample: true, top_k: 50 };
 
 /** Prompt ids: a fixed xorshift stream over the vocabulary, excluding <|endoftext|> (50256). */
 export function promptIds(length, seed = 7) {
@@ -33,9 +37,13 @@ export function summarise(startMs, times) {
   };
 }
 
-/** Writes an engine's result where the parent finds it: one line on stdout, tagged. */
+/** The process's peak RSS so far, in bytes. */
+export const peakRss = () => process.resourceUsage().maxRSS * 1024;
+
+/**
+ * Writes an engine's result where the parent finds it: one line on stdout, tagged. `peakRssBytes` defaults
+ * to the peak so far; engines pass the greedy workload's peak, taken before the sampled run.
+ */
 export function emit(result) {
-  process.stdout.write(
-    `BENCH_RESULT ${JSON.stringify({ ...result, peakRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`,
-  );
+  process.stdout.write(`BENCH_RESULT ${JSON.stringify({ peakRssBytes: peakRss(), ...result })}\n`);
 }
