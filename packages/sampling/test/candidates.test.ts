@@ -178,7 +178,9 @@ describe('sampling from the top candidates', () => {
       const expected = topkHost(hashedRow(history), 12);
       expect(Array.from(e.topk[0].indices)).toEqual(Array.from(expected.indices));
       expect(Array.from(e.topk[0].values)).toEqual(Array.from(expected.values));
-      history = [...history, e.ids[0]];
+      const chosen = e.ids?.[0];
+      expect(chosen).toBeTypeOf('number');
+      history = [...history, chosen as number];
     }
   });
 });
