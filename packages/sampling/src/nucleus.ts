@@ -8,7 +8,8 @@
 // than p − δ before it, so it is kept.
 //
 // The same probabilities as the walk (softmax in float64, summed in id order), but the mass before a token
-// is summed in another order, which moves it by at most n·2^−52 (≈ 1e-11 for 50,257 tokens). Where a token's
+// is summed in another order (a whole bin's exps summed, then divided by the total once), which moves it by
+// at most about n·2^−52 (≈ 1e-11 for 50,257 tokens). Where a token's
 // mass-before lands within δ = 1e-9 of p, or a logit is NaN or +Infinity, the sorted walk decides instead,
 // so the result is always the walk's (`nucleusKeepSorted`, which small rows use directly).
 
@@ -26,8 +27,10 @@ import { ascendingBand, softmax64 } from './math.js';
 
 const NEG_INF = Number.NEGATIVE_INFINITY;
 
-/** Per-call scratch, reused (calls never interleave: everything here is synchronous). */
-let probs = new Float64Array(0);
+/** Per-call scratch, reused (calls never interleave: everything here is synchronous): each token's bin. */
+let bins = new Uint16Array(0);
+/** The bin of a −Infinity logit: after every real bin (BINS ≤ 65535). */
+const DEAD = 0xffff;
 
 /**
  * Top-p by the sorted walk: 1 for every kept id. Live tokens are those whose logit is not −Infinity; their
@@ -76,24 +79,26 @@ export function nucleusSelect(
   }
   if (unordered || alive < sortBelow || !Number.isFinite(max)) return sorted();
 
-  // softmax64's operations in its order: exp(l − max) over the live tokens, summed in id order, divided
-  if (probs.length < n) probs = new Float64Array(n);
+  // softmax64's exp(l − max) over the live tokens, summed in id order; the bins sum the same terms and are
+  // divided by the total afterwards (each token's own probability, where the walk needs it, is softmax64's
+  // e / sum), and each token's bin is kept for the pass that marks the kept tokens
+  if (bins.length < n) bins = new Uint16Array(n);
+  clearBins();
   let sum = 0;
   for (let i = 0; i < n; i++) {
     const v = logits[i];
-    if (v === NEG_INF) continue;
+    if (v === NEG_INF) {
+      bins[i] = DEAD;
+      continue;
+    }
     const e = Math.exp(v - max);
-    probs[i] = e;
     sum += e;
-  }
-  clearBins();
-  for (let i = 0; i < n; i++) {
-    if (logits[i] === NEG_INF) continue;
-    probs[i] /= sum;
-    const bin = binOf(max - logits[i]);
-    binMass[bin] += probs[i];
+    const bin = binOf(max - v);
+    bins[i] = bin;
+    binMass[bin] += e;
     binCount[bin]++;
   }
+  for (let b = 0; b < binMass.length; b++) if (binMass[b] !== 0) binMass[b] /= sum;
 
   // bins before `first` are kept whole; bins first … last are walked token by token
   const { first, last, before: wholeMass } = walkedBins(p, minKeep);
@@ -103,8 +108,7 @@ export function nucleusSelect(
   let kept = 0;
   const boundary: number[] = [];
   for (let i = 0; i < n; i++) {
-    if (logits[i] === NEG_INF) continue;
-    const bin = binOf(max - logits[i]);
+    const bin = bins[i];
     if (bin < first) {
       keep[i] = 1;
       kept++;
@@ -116,7 +120,7 @@ export function nucleusSelect(
     if (!(before < p || kept < minKeep)) break;
     keep[i] = 1;
     kept++;
-    before += probs[i];
+    before += Math.exp(logits[i] - max) / sum;
   }
   // fewer than minKeep live tokens in the walked bins: the sorted walk reaches further
   if (kept < minKeep && kept < alive) return sorted();
