@@ -28,7 +28,9 @@ export function logSumExp(row: ArrayLike<number>, start = 0, length = row.length
 }
 
 /**
- * The `k` most likely next tokens with their probabilities under softmax(row / temperature).
+ * The `k` most likely next tokens with their probabilities under softmax(row / temperature). Dividing by a
+ * positive temperature keeps the order (and, in float64, keeps distinct float32 logits distinct), so the top
+ * k are the row's own; the normaliser is one pass over the row, without a scaled copy of it.
  *
  * @example
  * topProbabilities(new Float32Array([0, Math.log(3)]), 1); // [{ id: 1, p: 0.75 }]
@@ -38,9 +40,13 @@ export function topProbabilities(
   k: number,
   temperature = 1,
 ): { id: number; p: number }[] {
-  const scaled = temperature === 1 ? row : Array.from(row, (v) => v / temperature);
-  const lse = logSumExp(scaled);
-  return topEntries(scaled, k).map(([id, v]) => ({ id, p: Math.exp(v - lse) }));
+  const top = topEntries(row, k);
+  if (top.length === 0) return [];
+  const max = top[0]![1] / temperature;
+  let sum = 0;
+  for (let i = 0; i < row.length; i++) sum += Math.exp(row[i]! / temperature - max);
+  const lse = max + Math.log(sum);
+  return top.map(([id, v]) => ({ id, p: Math.exp(v / temperature - lse) }));
 }
 
 /**

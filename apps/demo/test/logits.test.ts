@@ -38,6 +38,22 @@ describe('logSumExp and topProbabilities', () => {
     // temperature 2 halves the logits: p ∝ [1, √3]
     expect(topProbabilities([0, Math.log(3)], 1, 2)[0].p).toBeCloseTo(Math.sqrt(3) / (1 + Math.sqrt(3)), 12);
   });
+
+  it('gives the top of softmax(row / temperature) over a vocabulary-sized row, ties → lower id', () => {
+    let seed = 5;
+    const random = () => (seed = (seed * 16807) % 2147483647) / 2147483647;
+    const row = Float32Array.from({ length: 50257 }, () => random() * 30 - 25);
+    row[40000] = row[7] = 9.5; // a tie at the top
+    for (const t of [0.7, 1, 1.8]) {
+      const scaled = Array.from(row, (v) => v / t);
+      const lse = logSumExp(scaled);
+      const want = topEntries(scaled, 10).map(([id, v]) => ({ id, p: Math.exp(v - lse) }));
+      const got = topProbabilities(row, 10, t);
+      expect(got.map((c) => c.id)).toEqual(want.map((c) => c.id));
+      expect(got[0]!.id).toBe(7);
+      for (const [i, c] of got.entries()) expect(c.p).toBeCloseTo(want[i]!.p, 12);
+    }
+  });
 });
 
 describe('promptLogprob', () => {
