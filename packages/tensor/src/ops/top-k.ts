@@ -1,6 +1,7 @@
 // argmax and top-k over the last dimension, on the device; only R·k (value, index) pairs are read back. On
 // the CPU engines (webasm, cpu), whose buffers are host memory, topk with k > 1 selects on the host instead,
-// from the buffer itself (top-k-host.ts): one pass and no copy, against k passes of two kernel calls.
+// from the buffer itself (top-k-host.ts): one pass and no copy, against k passes of two kernel calls; on a
+// GPU, topk with k > DEVICE_PICKS reads the rows back once and selects on the host.
 //
 //   x: [R, V] → argmax: [R] ids; topk: [R, k] values + ids, descending, ties → lower index first
 //
@@ -269,6 +270,14 @@ export async function argmax(x: Tensor): Promise<Int32Array> {
 }
 
 /**
+ * The most picks `topk` makes with kernels on a GPU; more read the rows back and select on the host. GPT-2's
+ * 50,257 logits on headless-gl (Mesa llvmpipe): reading the row back 0.18 ms, topk(10) by kernels 2.9 ms,
+ * topk(51) 13.6 ms; the demo page on WebGPU (SwiftShader) sampled with top-k 50 at 6.2–7.9 tokens/s through
+ * topk(51) by kernels, 7.0–9.8 reading the row back.
+ */
+const DEVICE_PICKS = 8;
+
+/**
  * The k largest values of each row and their indices, descending, ties → lower index first.
  * @returns indices and values, both [R, k] row-major
  * @example
@@ -288,6 +297,8 @@ export async function topk(x: Tensor, k: number): Promise<{ indices: Int32Array;
   // a buffer in host memory (the CPU engines): one pass over it beats k passes of kernels (top-k-host.ts)
   const host = k > 1 ? owner.engine.hostView(xt.buffer) : undefined;
   if (host) return topkOnHost(host, xt.rows, xt.cols, k);
+  // on a GPU each pick is two kernel calls: past a few, reading the rows back once costs less
+  if (k > DEVICE_PICKS) return topkOnHost(await owner.engine.read(xt.buffer), xt.rows, xt.cols, k);
   return topkOnDevice(owner, xt.buffer, xt.rows, xt.cols, k);
 }
 
