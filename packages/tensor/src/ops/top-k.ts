@@ -302,7 +302,7 @@ export async function topk(x: Tensor, k: number): Promise<{ indices: Int32Array;
   return topkOnDevice(owner, xt.buffer, xt.rows, xt.cols, k);
 }
 
-/** topk by the kernels (k passes), on any engine; `topk` takes it on GPUs and for k = 1. */
+/** topk by the kernels (k passes), on any engine; `topk` takes it for k = 1, and on a GPU up to DEVICE_PICKS. */
 export async function topkOnDevice(
   owner: BaseBackend,
   x: DeviceBuffer,
