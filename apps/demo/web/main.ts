@@ -137,30 +137,39 @@ async function generate(): Promise<void> {
     const options = generationOptions(model);
     const promptIds = encodePrompt(model.tokenizer, prompt);
     const temperature = options.do_sample ? (options.temperature ?? 1) : 1;
-    let candidates: Candidate[] = [];
+    // The bars show the latest step when the page can paint (a few times a generation: the loop yields to
+    // the browser only now and then), so they are computed for that step only, and once more at the end.
+    let latest: { logits: Float32Array; step: number; chosen?: number } | undefined;
+    let frame = 0;
+    const drawCandidates = () => {
+      frame = 0;
+      if (!latest) return;
+      const { logits, step, chosen } = latest;
+      const candidates: Candidate[] = topProbabilities(logits, 10, temperature).map(({ id, p }) => ({
+        id,
+        p,
+        text: model.tokenizer.decode([id]),
+        chosen: id === chosen,
+      }));
+      $('candidates-step').textContent =
+        `step ${step + 1}${temperature !== 1 ? `, temperature ${temperature}` : ''}`;
+      renderCandidates($('candidates'), candidates);
+    };
     const outcome = await runGeneration(model, promptIds, options, {
       signal: controller.signal,
       onText: (text, row) => {
         if (row === 0) generated.append(text);
       },
       onLogits: (logits, step) => {
-        candidates = topProbabilities(logits, 10, temperature).map(({ id, p }) => ({
-          id,
-          p,
-          text: model.tokenizer.decode([id]),
-          chosen: false,
-        }));
-        $('candidates-step').textContent =
-          `step ${step + 1}${temperature !== 1 ? `, temperature ${temperature}` : ''}`;
+        latest = { logits, step };
       },
       onStep: (e) => {
-        const chosen = e.ids?.[0];
-        renderCandidates(
-          $('candidates'),
-          candidates.map((c) => ({ ...c, chosen: c.id === chosen })),
-        );
+        if (latest) latest.chosen = e.ids?.[0];
+        if (!frame) frame = requestAnimationFrame(drawCandidates);
       },
     });
+    if (frame) cancelAnimationFrame(frame);
+    drawCandidates();
     $('ttft').textContent = `${Math.round(outcome.timeToFirstTokenMs)} ms`;
     $('tokens-per-second').textContent =
       outcome.tokensPerSecond > 0 ? outcome.tokensPerSecond.toFixed(1) : '–';
