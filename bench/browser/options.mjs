@@ -24,7 +24,7 @@ function flags(env, name) {
 
 /**
  * All options, with defaults: the embedded tiny model on webasm, webgpu and webgl2 in f32, a 128-token
- * prompt and 32 decode steps, one round, 300 s per sample.
+ * prompt, 32 decode steps and 32 sampled tokens, one round, 300 s per sample.
  */
 export function optionsFromEnv(env, benchDir) {
   const cacheDirOverride = read(env, 'BENCH_CACHE_DIR');
@@ -34,6 +34,7 @@ export function optionsFromEnv(env, benchDir) {
     dtypes: list(env, 'BENCH_BROWSER_DTYPES', DTYPES, ['f32']),
     promptTokens: int(env, 'BENCH_BROWSER_PROMPT_TOKENS', 128, 1, 768),
     decodeSteps: int(env, 'BENCH_BROWSER_DECODE_TOKENS', 32, 1, 255),
+    sampledSteps: int(env, 'BENCH_BROWSER_SAMPLED_TOKENS', 32, 0, 255),
     warmupSteps: int(env, 'BENCH_BROWSER_WARMUP_TOKENS', 4, 1, 32),
     rounds: int(env, 'BENCH_BROWSER_ROUNDS', 1, 1, 10),
     timeoutMs: int(env, 'BENCH_BROWSER_TIMEOUT_S', 300, 10, 3600) * 1000,
@@ -53,6 +54,7 @@ export function reproduceCommand(o) {
     BENCH_BROWSER_DTYPES: o.dtypes.join(','),
     BENCH_BROWSER_PROMPT_TOKENS: o.promptTokens,
     BENCH_BROWSER_DECODE_TOKENS: o.decodeSteps,
+    BENCH_BROWSER_SAMPLED_TOKENS: o.sampledSteps,
     BENCH_BROWSER_WARMUP_TOKENS: o.warmupSteps,
     BENCH_BROWSER_ROUNDS: o.rounds,
     BENCH_BROWSER_TIMEOUT_S: o.timeoutMs / 1000,

@@ -51,6 +51,9 @@ function record(spec, round, s) {
     coldTtftMs: cold.ttftMs,
     kernelCache: p.kernelCache,
     ...run,
+    sampledDecodeTokensPerSecond: p.sampled
+      ? summarise(p.sampled.start, p.sampled.times).decodeTokensPerSecond
+      : undefined,
     ids: p.measured.ids,
   };
 }
@@ -103,6 +106,7 @@ async function main() {
             prompt,
             decodeSteps: options.decodeSteps,
             warmupSteps: options.warmupSteps,
+            sampledSteps: options.sampledSteps,
           },
           timeoutMs: options.timeoutMs,
           executablePath: options.chromium,

@@ -1,14 +1,14 @@
 // One gpt2js sample, in its own process so that its peak RSS is its own: load the model on the requested
 // backend and weight storage, warm up (compiles every kernel for the prompt shape and the one-token step),
 // then greedy-decode the workload through the CausalLM session, reading back one token id per step; then
-// sample `sampledSteps` tokens with @gpt2js/sampling's `runGeneration` (top-k 50, seeded), timing each token.
+// sample `sampledSteps` tokens with @gpt2js/sampling's `runGeneration` (top-k 50, seeded: ../lib/sampled.mjs).
 //
 // Usage: node engines/gpt2js.mjs '{"dir": "...", "backend": "webasm", "dtype": "int8", "prompt": [...], "decodeSteps": 128}'
 import { GPT2LMHeadModel } from '@gpt2js/gpt2';
-import { runGeneration } from '@gpt2js/sampling';
 import { fusedMultiplyAddEnabled } from '@gpt2js/tensor';
 import { greedyTimed } from '../lib/greedy.mjs';
-import { emit, peakRss, SAMPLING, summarise } from '../lib/workload.mjs';
+import { sampledTimed } from '../lib/sampled.mjs';
+import { emit, peakRss, summarise } from '../lib/workload.mjs';
 
 const {
   dir,
@@ -25,27 +25,16 @@ async function greedy(model, steps) {
   return { ids, ...summarise(start, times) };
 }
 
-/** The prompt, then `steps` sampled tokens (no EOS, so every run has them all): decode tokens/s. */
-async function sampled(model, steps) {
-  const times = [];
-  const start = performance.now();
-  await runGeneration(model, prompt, {
-    ...SAMPLING,
-    seed: 1,
-    eos_token_id: [],
-    max_new_tokens: steps + 1,
-    onToken: () => times.push(performance.now()),
-  });
-  return summarise(start, times);
-}
-
 const t0 = performance.now();
 const model = await GPT2LMHeadModel.fromPretrained(dir, { backend, dtype });
 const loadMs = performance.now() - t0;
 const cold = await greedy(model, warmupSteps);
 const run = await greedy(model, decodeSteps);
 const peakRssBytes = peakRss();
-const sampledRun = sampledSteps > 0 ? await sampled(model, sampledSteps) : undefined;
+const sampledRun =
+  sampledSteps > 0
+    ? await sampledTimed(model, prompt, sampledSteps).then((r) => summarise(r.start, r.times))
+    : undefined;
 const report = model.backend.report?.();
 const memory = model.backend.memory?.();
 // the webasm engine's kernel cache: programs read back and compiled in this process (engine internals)

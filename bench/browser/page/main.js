@@ -1,11 +1,13 @@
 // The benchmark page: loads gpt2js's model from this page's origin (/model/) on the backend and weight
 // storage the runner asks for, warms up (compiles every kernel for the prompt shape and the one-token step),
-// then greedy-decodes the workload with the Node benchmark's loop (../../lib/greedy.mjs), reading back one id per step.
+// then greedy-decodes the workload with the Node benchmark's loop (../../lib/greedy.mjs), reading back one id per step,
+// then samples `sampledSteps` tokens with top-k 50 (../../lib/sampled.mjs), as the Node benchmark does.
 // The runner calls `window.__bench.run(params)`; progress goes to the console as `[bench] …` lines so a
 // timed-out sample can still say how far it got. Raw timestamps go back; the figures are computed in Node
 // with the same summarise() as the Node benchmark.
 import { GPT2LMHeadModel } from '@gpt2js/gpt2';
 import { greedyTimed as greedy } from '../../lib/greedy.mjs';
+import { sampledTimed } from '../../lib/sampled.mjs';
 import { describeGpu } from './device.js';
 
 // Counting Web Worker constructions shows whether webasm really started threads, which crossOriginIsolated
@@ -45,9 +47,10 @@ function describeError(error) {
 }
 
 /**
- * @param {{ backend: string, dtype: string, prompt: number[], decodeSteps: number, warmupSteps: number }} p
+ * @param {{ backend: string, dtype: string, prompt: number[], decodeSteps: number, warmupSteps: number,
+ *   sampledSteps?: number }} p
  */
-async function run({ backend, dtype, prompt, decodeSteps, warmupSteps }) {
+async function run({ backend, dtype, prompt, decodeSteps, warmupSteps, sampledSteps = 0 }) {
   const env = environment();
   let phase = 'load';
   let model;
@@ -63,6 +66,8 @@ async function run({ backend, dtype, prompt, decodeSteps, warmupSteps }) {
     progress(`warm-up done (first token ${((cold.times[0] - cold.start) / 1000).toFixed(1)} s); measuring`);
     phase = 'measured generation';
     const measured = await greedy(model, prompt, decodeSteps);
+    phase = 'sampled generation';
+    const sampled = sampledSteps > 0 ? await sampledTimed(model, prompt, sampledSteps) : undefined;
     return {
       ok: true,
       env,
@@ -71,6 +76,7 @@ async function run({ backend, dtype, prompt, decodeSteps, warmupSteps }) {
       loadMs,
       cold,
       measured,
+      sampled,
       // webasm: programs read back from the kernel cache and compiled (a fresh profile compiles them all)
       kernelCache: model.backend.engine?.kernelCache,
       workersStarted,
