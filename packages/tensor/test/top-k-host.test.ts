@@ -1,11 +1,11 @@
-// topk on the CPU engines selects on the host (ops/top-k-host.ts): the same picks as the kernels, bit for bit,
-// on rows with ties, NaN, ±Infinity and fewer than k values that are not NaN.
+// topk and argmax on the CPU engines select on the host (ops/top-k-host.ts): the same picks as the kernels,
+// bit for bit, on rows with ties, NaN, ±Infinity and fewer than k values that are not NaN.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DeviceBuffer } from '../src/backend.js';
 import type { BaseBackend } from '../src/backends/base.js';
 import { type Backend, createBackend } from '../src/index.js';
-import { topk, topkOnDevice } from '../src/ops/top-k.js';
+import { argmax, topk, topkOnDevice } from '../src/ops/top-k.js';
 import { NONE } from '../src/ops/top-k-host.js';
 import { seededRandom } from '../src/testing/compare.js';
 import { hostTopK } from '../src/testing/conformance-top-k.js';
@@ -39,6 +39,7 @@ for (const name of ['cpu', 'webasm'] as const) {
     afterAll(() => backend?.dispose());
 
     for (const [V, k] of [
+      [7, 1],
       [7, 2],
       [7, 5],
       [1030, 6],
@@ -52,6 +53,10 @@ for (const name of ['cpu', 'webasm'] as const) {
         const device = await topkOnDevice(owner, buffer, 6, V, k);
         expect(Array.from(host.indices)).toEqual(Array.from(device.indices));
         expect(Array.from(host.values)).toEqual(Array.from(device.values));
+        // argmax: the first pick, −1 for the row of NaN
+        const ids = Array.from(await argmax(t));
+        expect(ids).toEqual(Array.from({ length: 6 }, (_, r) => device.indices[r * k]));
+        expect(ids[4]).toBe(-1);
         for (let r = 0; r < 6; r++) {
           const expected = hostTopK(x.subarray(r * V, (r + 1) * V), k);
           const got = Array.from(host.indices.subarray(r * k, (r + 1) * k));

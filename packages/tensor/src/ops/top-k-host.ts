@@ -1,6 +1,6 @@
-// top-k on the host, for the CPU engines (webasm, cpu), whose buffers are host memory: one pass over each
-// row, read in place, with a sorted buffer of the k best so far, instead of k passes of two kernel calls
-// (top-k.ts). The same order as the kernels, bit for bit: value descending,
+// top-k and argmax on the host, for the CPU engines (webasm, cpu), whose buffers are host memory: one pass
+// over each row, read in place (top-k with a sorted buffer of the k best so far), instead of passes of kernel
+// calls (top-k.ts). The same order as the kernels, bit for bit: value descending,
 // equal values → lower index first, NaN never picked, and a row with fewer than k other values pads its
 // picks with (NONE, −1) as the kernels do.
 
@@ -59,4 +59,23 @@ export function topkOnHost(
     }
   }
   return { indices, values };
+}
+
+/** The index of each row's largest value (ties → lowest index, NaN never; −1 when every value is NaN). */
+export function argmaxOnHost(x: Float32Array, rows: number, V: number): Int32Array {
+  const ids = new Int32Array(rows).fill(-1);
+  for (let r = 0; r < rows; r++) {
+    const base = r * V;
+    let best = Number.NaN;
+    let at = -1;
+    for (let i = 0; i < V; i++) {
+      const v = x[base + i]!;
+      if (v > best || (at < 0 && !Number.isNaN(v))) {
+        best = v;
+        at = i;
+      }
+    }
+    ids[r] = at;
+  }
+  return ids;
 }

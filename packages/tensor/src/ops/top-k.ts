@@ -1,7 +1,8 @@
 // argmax and top-k over the last dimension, on the device; only R·k (value, index) pairs are read back. On
-// the CPU engines (webasm, cpu), whose buffers are host memory, topk with k > 1 selects on the host instead,
-// from the buffer itself (top-k-host.ts): one pass and no copy, against k passes of two kernel calls; on a
-// GPU, topk with k > DEVICE_PICKS reads the rows back once and selects on the host.
+// the CPU engines (webasm, cpu), whose buffers are host memory, both select on the host instead, from the
+// buffer itself (top-k-host.ts): one pass and no copy, against k passes of two kernel calls (argmax after a
+// gpt2-tiny step on webasm: 104 → about 45 µs); on a GPU, topk with k > DEVICE_PICKS reads the rows back once
+// and selects on the host. The kernels below serve GPUs.
 //
 //   x: [R, V] → argmax: [R] ids; topk: [R, k] values + ids, descending, ties → lower index first
 //
@@ -17,8 +18,8 @@
 // [R, 2k] at the end. S (segmentsFor) is up to 64 on GPUs and for k > 1; an argmax on the CPU engines scans
 // one segment a row. The four lanes of a segment read neighbouring columns, which webasm loads as one vector
 // per step, and no lane reads past V4, so the scan needs no per-lane bound test (the masked, lane-by-lane
-// path on webasm); the segment returns indices only, so each element is scanned once. GPT-2's 50257 logits
-// on webasm (Node 20): argmax 0.22 → 0.065 ms, topk(20) 5.3 → 0.8 ms, topk(50) 14.7 → 2.8 ms against the
+// path on webasm); the segment returns indices only, so each element is scanned once. The kernels on webasm
+// (Node 20, GPT-2's 50257 logits, before the CPU engines selected on the host): argmax 0.22 → 0.065 ms, topk(20) 5.3 → 0.8 ms, topk(50) 14.7 → 2.8 ms against the
 // earlier form (256 segments of a value cell and an index cell each, every read bound-tested, every pass
 // over the whole row).
 
@@ -27,7 +28,7 @@ import type { BaseBackend } from '../backends/base.js';
 import { TensorError } from '../errors.js';
 import type { Tensor } from '../types.js';
 import { asTensor, checkInteger, sameBackend } from './common.js';
-import { NONE, topkOnHost } from './top-k-host.js';
+import { argmaxOnHost, NONE, topkOnHost } from './top-k-host.js';
 
 export interface TopKParams {
   /** A pass after the first (it reads the picks so far and the previous pass's candidates). */
@@ -254,7 +255,8 @@ async function picks(
 }
 
 /**
- * Index of the largest value of each row, computed on the device; ties → lowest index. Reads back R numbers.
+ * Index of the largest value of each row, computed on the device (on the host, in place, for a buffer in host
+ * memory); ties → lowest index, NaN never (−1 for a row of NaN). Reads back R numbers.
  * @example
  * ```ts
  * const [next] = await argmax(logits); // logits [1, 50257]
@@ -263,6 +265,8 @@ async function picks(
 export async function argmax(x: Tensor): Promise<Int32Array> {
   const xt = asTensor(x, 'argmax');
   const owner = sameBackend('argmax', xt);
+  const host = owner.engine.hostView(xt.buffer);
+  if (host) return argmaxOnHost(host, xt.rows, xt.cols);
   const out = await picks(owner, xt.buffer, xt.rows, xt.cols, 1);
   const ids = new Int32Array(xt.rows);
   for (let r = 0; r < xt.rows; r++) ids[r] = out[r * 2 + 1];
@@ -295,14 +299,14 @@ export async function topk(x: Tensor, k: number): Promise<{ indices: Int32Array;
       `topk: k must be at most 1024, got ${k}; read the logits back instead`,
     );
   // a buffer in host memory (the CPU engines): one pass over it beats k passes of kernels (top-k-host.ts)
-  const host = k > 1 ? owner.engine.hostView(xt.buffer) : undefined;
+  const host = owner.engine.hostView(xt.buffer);
   if (host) return topkOnHost(host, xt.rows, xt.cols, k);
   // on a GPU each pick is two kernel calls: past a few, reading the rows back once costs less
   if (k > DEVICE_PICKS) return topkOnHost(await owner.engine.read(xt.buffer), xt.rows, xt.cols, k);
   return topkOnDevice(owner, xt.buffer, xt.rows, xt.cols, k);
 }
 
-/** topk by the kernels (k passes), on any engine; `topk` takes it for k = 1, and on a GPU up to DEVICE_PICKS. */
+/** topk by the kernels (k passes), on any engine; `topk` takes it on a GPU for k up to DEVICE_PICKS. */
 export async function topkOnDevice(
   owner: BaseBackend,
   x: DeviceBuffer,
