@@ -57,6 +57,7 @@ forEachBackend((backend) => {
       { top_k: 50, seed: 4 },
       { top_k: 50, temperature: 0.8, top_p: 0.95, seed: 12, num_return_sequences: 2 },
       { top_k: 5, temperature: 1.5, seed: 1 },
+      { top_k: 2000, seed: 7 },
     ]) {
       const run = { do_sample: true, max_new_tokens: 16, ...options };
       const fastCounts = { read: 0, topk: 0 };

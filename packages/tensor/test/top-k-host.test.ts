@@ -44,6 +44,7 @@ for (const name of ['cpu', 'webasm'] as const) {
       [7, 5],
       [1030, 6],
       [50257, 51],
+      [3000, 2000],
     ] as const) {
       it(`gives the kernels' picks over rows of ${V}, k = ${k}`, async () => {
         const x = rows(V);

@@ -25,7 +25,6 @@
 
 import type { DeviceBuffer, KernelSpec, SourceContext } from '../backend.js';
 import type { BaseBackend } from '../backends/base.js';
-import { TensorError } from '../errors.js';
 import type { Tensor } from '../types.js';
 import { asTensor, checkInteger, sameBackend } from './common.js';
 import { argmaxOnHost, NONE, topkOnHost } from './top-k-host.js';
@@ -293,11 +292,6 @@ export async function topk(x: Tensor, k: number): Promise<{ indices: Int32Array;
   const xt = asTensor(x, 'topk');
   const owner = sameBackend('topk', xt);
   checkInteger('topk', 'k', k, 1, xt.cols);
-  if (k > 1024)
-    throw new TensorError(
-      'invalid_option',
-      `topk: k must be at most 1024, got ${k}; read the logits back instead`,
-    );
   // a buffer in host memory (the CPU engines): one pass over it beats k passes of kernels (top-k-host.ts)
   const host = owner.engine.hostView(xt.buffer);
   if (host) return topkOnHost(host, xt.rows, xt.cols, k);
