@@ -29,14 +29,15 @@ export interface CandidateRow {
 
 /**
  * The k candidates of a row from its top m ≥ k + 1, or undefined when the (k + 1)-th would tie the k-th
- * (or is not finite) after `before`, the steps that precede top_k.
+ * after `before` (the steps that precede top_k), or is missing.
  */
 export function candidateRow(
   top: RowTop,
   k: number,
   before: (values: Float32Array) => Float32Array,
 ): CandidateRow | undefined {
-  if (top.values.length <= k) return undefined;
+  // fewer than k + 1 values, or a pad of a row with fewer than k + 1 that are not NaN (index −1)
+  if (top.values.length <= k || top.indices[k] < 0) return undefined;
   const edge = before(Float32Array.of(top.values[k - 1], top.values[k]));
   if (!(edge[0] > edge[1])) return undefined;
   const order = Array.from({ length: k }, (_, i) => i).sort((a, b) => top.indices[a] - top.indices[b]);

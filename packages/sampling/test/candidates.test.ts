@@ -3,6 +3,7 @@
 // wherever the pipeline allows it, and the whole row wherever it does not.
 
 import { describe, expect, it } from 'vitest';
+import { candidateRow } from '../src/candidates.js';
 import {
   buildLogitsPipeline,
   createRng,
@@ -157,6 +158,21 @@ describe('sampling from the top candidates', () => {
     const { ids, stats } = await sampled(next, run);
     expect(ids).toEqual(definition(next, run));
     expect(stats.reads).toBe(steps);
+  });
+
+  it('has no candidates when the top is short or padded (a row with fewer values than k + 1 that are not NaN)', () => {
+    const same = (v: Float32Array) => v;
+    const top = (indices: number[], values: number[]) => ({
+      indices: Int32Array.from(indices),
+      values: Float32Array.from(values),
+    });
+    expect(candidateRow(top([5, 3, 9], [4, 2, 1]), 2, same)).toEqual({
+      ids: Int32Array.from([3, 5]),
+      logits: Float32Array.from([2, 4]),
+    });
+    expect(candidateRow(top([5, 3, -1], [4, 2, -3e38]), 2, same)).toBeUndefined();
+    expect(candidateRow(top([5, 3], [4, 2]), 2, same)).toBeUndefined();
+    expect(candidateRow(top([5, 3, 9], [4, 2, 2]), 2, same)).toBeUndefined();
   });
 
   it('serves onStep from the same read, with the raw top stepTopK even when it is more than k + 1', async () => {
