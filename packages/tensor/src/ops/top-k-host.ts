@@ -1,8 +1,8 @@
 // top-k and argmax on the host, for the CPU engines (webasm, cpu), whose buffers are host memory: one pass
 // over each row, read in place (top-k with a sorted buffer of the k best so far), instead of passes of kernel
-// calls (top-k.ts). The same order as the kernels, bit for bit: value descending,
-// equal values → lower index first, NaN never picked, and a row with fewer than k other values pads its
-// picks with (NONE, −1) as the kernels do.
+// calls (top-k.ts). The same order as the kernels, bit for bit: value descending, equal values → lower index
+// first, NaN never picked, and a row with fewer than k other values pads its picks with (NONE, −1) as the
+// kernels do.
 
 /** Value reported for "no candidate" (a row with every element already picked, or all NaN). */
 export const NONE = -3.0e38;
