@@ -1,6 +1,7 @@
 // The CausalLM side of generation: a session owns one KV cache; each step returns the last-position logits
-// still on the device, so greedy decoding reads back one id per row (argmax/topk on the device) and only a
-// sampler that needs full rows pays for reading them.
+// still on the device, so greedy decoding reads back one id per row (argmax/topk on the device, or in place on
+// the CPU engines), sampling with a top-k its k + 1 candidates, and only a sampler that needs full rows pays
+// for reading them.
 
 import type { CausalLMSession, StepLogits } from '@gpt2js/sampling';
 import { argmax, type KVCache, type Tensor, topk } from '@gpt2js/tensor';
