@@ -9,9 +9,9 @@
 //
 // The same probabilities as the walk (softmax in float64, summed in id order), but the mass before a token
 // is summed in another order (a whole bin's exps summed, then divided by the total once), which moves it by
-// at most about n·2^−52 (≈ 1e-11 for 50,257 tokens). Where a token's
-// mass-before lands within δ = 1e-9 of p, or a logit is NaN or +Infinity, the sorted walk decides instead,
-// so the result is always the walk's (`nucleusKeepSorted`, which small rows use directly).
+// at most about n·2^−52 (≈ 1e-11 for 50,257 tokens). Where a token's mass-before lands within δ = 1e-9 of p,
+// or a logit is NaN or +Infinity, the sorted walk decides instead, so the result is always the walk's
+// (`nucleusKeepSorted`, which small rows use directly).
 
 import {
   binCount,
