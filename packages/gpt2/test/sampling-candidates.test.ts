@@ -1,4 +1,4 @@
-// Sampling with a top_k reads the model's top k + 1 logits instead of the 50,257-logit row
+// Sampling with a top_k reads the model's top k + 1 logits (more with penalties) instead of the 50,257-logit row
 // (@gpt2js/sampling's candidates.ts; topk on the device or, on the CPU engines, on the host): the same
 // seeded tokens as the whole-row path, on every backend. A logit_bias of +0 on one id changes no logit but
 // puts a step before top_k that the candidate path cannot see through, so that run reads the whole row.
@@ -58,6 +58,7 @@ forEachBackend((backend) => {
       { top_k: 50, temperature: 0.8, top_p: 0.95, seed: 12, num_return_sequences: 2 },
       { top_k: 5, temperature: 1.5, seed: 1 },
       { top_k: 2000, seed: 7 },
+      { top_k: 50, repetition_penalty: 1.3, presence_penalty: 0.5, seed: 9 },
     ]) {
       const run = { do_sample: true, max_new_tokens: 16, ...options };
       const fastCounts = { read: 0, topk: 0 };

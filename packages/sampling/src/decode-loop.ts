@@ -59,7 +59,7 @@ export async function* greedyOrSample(setup: RunSetup): AsyncGenerator<TokenEven
   }));
 
   // Sampling from the top candidates (candidates.ts): ids chosen at `step`, or undefined when the whole
-  // row must be read (no top_k, a step before it that changes the order, a tie at the k-th).
+  // row must be read (no top_k, a step before it that may raise a logit, a tie at the k-th).
   const fromCandidates = async (
     logits: StepLogits,
     step: number,
@@ -67,15 +67,20 @@ export async function* greedyOrSample(setup: RunSetup): AsyncGenerator<TokenEven
   ): Promise<{ ids: number[]; topk: RowTop[] } | undefined> => {
     if (!rng) return;
     const plans = rows.map((_, r) => (live[r] ? pipeline.candidates(contexts[r]) : undefined));
-    const plan = plans.find((p) => p !== undefined);
-    if (!plan || plans.some((p, r) => live[r] && p?.k !== plan.k) || plan.k >= model.vocabSize) return;
-    const top = await logits.topk(Math.max(plan.k + 1, hooks.onStep ? setup.stepTopK : 0));
+    if (plans.some((p, r) => live[r] && !p)) return;
+    const m = Math.max(...plans.map((p) => (p ? p.k + p.extra : 0)));
+    if (m >= model.vocabSize) return;
+    const top = await logits.topk(Math.max(m + 1, hooks.onStep ? setup.stepTopK : 0));
     for (let r = 0; r < batch; r++) if (live[r]) checkFinite(top[r].values, step, r, top[r].indices);
-    const candidates = top.map((t, r) => (live[r] ? candidateRow(t, plan.k, plan.before) : undefined));
+    const candidates = top.map((t, r) => {
+      const plan = plans[r];
+      return plan ? candidateRow(t, plan) : undefined;
+    });
     if (candidates.some((c, r) => live[r] && !c)) return;
     const ids = candidates.map((c, r) => {
-      if (!c) return -1;
-      const j = sampleFromLogits(pipeline.apply(c.logits, contexts[r]), rng);
+      const plan = plans[r];
+      if (!c || !plan) return -1;
+      const j = sampleFromLogits(plan.apply(c.logits, c.ids), rng);
       if (j < 0)
         throw allFilteredError(
           step,

@@ -73,9 +73,14 @@ describe('sampling from the top candidates', () => {
     { top_k: 10, temperature: 0.5, renormalize_logits: true },
     { top_k: 20, top_p: 0.9, num_return_sequences: 3 },
     { top_k: 1 },
+    // penalties that can only lower a logit: the candidates widen by the ids they touch
+    { top_k: 20, repetition_penalty: 1.3 },
+    { top_k: 20, repetition_penalty: 2, temperature: 0.7, top_p: 0.9 },
+    { top_k: 10, presence_penalty: 0.8, frequency_penalty: 0.4 },
+    { top_k: 10, repetition_penalty: 1.2, presence_penalty: 1, num_return_sequences: 3 },
   ];
   for (const options of cases) {
-    it(`draws the whole row's ids and reads only the top k + 1 after step 0: ${JSON.stringify(options)}`, async () => {
+    it(`draws the whole row's ids and reads only its top candidates after step 0: ${JSON.stringify(options)}`, async () => {
       const run = { ...options, seed: 7, max_new_tokens: steps };
       const { ids, stats } = await sampled(hashedRow, run);
       expect(ids).toEqual(definition(hashedRow, run));
@@ -84,9 +89,11 @@ describe('sampling from the top candidates', () => {
     });
   }
 
-  it('reads the whole row when a step before top_k changes it (repetition_penalty, top_p alone)', async () => {
+  it('reads the whole row when a step before top_k may raise a logit, or without a top_k', async () => {
     for (const options of [
-      { top_k: 20, repetition_penalty: 1.3 },
+      { top_k: 20, repetition_penalty: 0.8 },
+      { top_k: 20, frequency_penalty: -0.3 },
+      { top_k: 20, logit_bias: { 7: 2 } },
       { top_k: 0, top_p: 0.9 },
     ]) {
       const run = { ...options, seed: 3, max_new_tokens: steps };
@@ -160,19 +167,35 @@ describe('sampling from the top candidates', () => {
     expect(stats.reads).toBe(steps);
   });
 
-  it('has no candidates when the top is short or padded (a row with fewer values than k + 1 that are not NaN)', () => {
+  it('has no candidates when the top is short, padded or tied at the edge', () => {
     const same = (v: Float32Array) => v;
+    const plan = { k: 2, extra: 0, order: same, before: same, apply: same };
     const top = (indices: number[], values: number[]) => ({
       indices: Int32Array.from(indices),
       values: Float32Array.from(values),
     });
-    expect(candidateRow(top([5, 3, 9], [4, 2, 1]), 2, same)).toEqual({
+    expect(candidateRow(top([5, 3, 9], [4, 2, 1]), plan)).toEqual({
       ids: Int32Array.from([3, 5]),
       logits: Float32Array.from([2, 4]),
     });
-    expect(candidateRow(top([5, 3, -1], [4, 2, -3e38]), 2, same)).toBeUndefined();
-    expect(candidateRow(top([5, 3], [4, 2]), 2, same)).toBeUndefined();
-    expect(candidateRow(top([5, 3, 9], [4, 2, 2]), 2, same)).toBeUndefined();
+    // a pad of a row with fewer values than k + 1 that are not NaN (index −1), a short top, a tie
+    expect(candidateRow(top([5, 3, -1], [4, 2, -3e38]), plan)).toBeUndefined();
+    expect(candidateRow(top([5, 3], [4, 2]), plan)).toBeUndefined();
+    expect(candidateRow(top([5, 3, 9], [4, 2, 2]), plan)).toBeUndefined();
+    // with one id a penalty may lower (extra 1): the top 3 are candidates, the 4th bounds the rest
+    const penalised = {
+      ...plan,
+      extra: 1,
+      before: (v: Float32Array) => v.map((x, j) => (j === 2 ? x - 5 : x)),
+    };
+    expect(candidateRow(top([5, 3, 9, 1], [4, 3, 2, 1]), penalised)?.ids).toEqual(Int32Array.from([3, 5, 9]));
+    // the penalised token falls to −1 and the 2nd best unpenalised value (2) does not beat the bound (2)
+    expect(
+      candidateRow(top([5, 3, 9, 1], [4, 3, 2, 2]), {
+        ...penalised,
+        before: (v) => v.map((x, j) => (j === 1 ? x - 5 : x)),
+      }),
+    ).toBeUndefined();
   });
 
   it('serves onStep from the same read, with the raw top stepTopK even when it is more than k + 1', async () => {

@@ -138,17 +138,29 @@ describe('buildLogitsPipeline', () => {
     const build = (options: object, s = setup) =>
       buildLogitsPipeline(validateGenerationOptions({ do_sample: true, ...options }), s);
 
+    const ids = Int32Array.of(2, 7);
     const warm = build({ top_k: 5, temperature: 2, top_p: 0.9 }).candidates(ctx(3));
-    expect(warm?.k).toBe(5);
-    expect([...(warm?.before(Float32Array.of(4, 2)) ?? [])]).toEqual([2, 1]);
-    expect([...(build({ top_k: 5 }).candidates(ctx(3))?.before(Float32Array.of(4, 2)) ?? [])]).toEqual([
+    expect([warm?.k, warm?.extra]).toEqual([5, 0]);
+    expect([...(warm?.order(Float32Array.of(4, 2)) ?? [])]).toEqual([2, 1]);
+    expect([...(warm?.before(Float32Array.of(4, 2), ids) ?? [])]).toEqual([2, 1]);
+    expect([...(build({ top_k: 5 }).candidates(ctx(3))?.before(Float32Array.of(4, 2), ids) ?? [])]).toEqual([
       4, 2,
     ]);
     // top_k raised to minTokensToKeep (beam sampling keeps at least #eos + 1)
     expect(build({ top_k: 1 }, { ...setup, minTokensToKeep: 3 }).candidates(ctx(3))?.k).toBe(3);
-    // no top_k, or a step before it that changes the row
+    // penalties that can only lower: the ids they touch widen the candidates; applied by id
+    const penalised = build({ top_k: 5, repetition_penalty: 2, temperature: 2 }).candidates(ctx(3));
+    expect(penalised?.extra).toBe(3); // ids 1, 2, 3
+    expect([...(penalised?.order(Float32Array.of(4, 2)) ?? [])]).toEqual([2, 1]);
+    expect([...(penalised?.before(Float32Array.of(4, 2), ids) ?? [])]).toEqual([1, 1]); // id 2 halved
+    const presence = build({ top_k: 5, presence_penalty: 1, frequency_penalty: 0.5 }).candidates(ctx(6));
+    expect(presence?.extra).toBe(3); // generated 4, 5, 6
+    expect(build({ top_k: 5, presence_penalty: 1 }).candidates(ctx(3))?.extra).toBe(0); // nothing generated yet
+    // no top_k, or a step before it that may raise a logit or is not a penalty
     expect(build({ top_k: 0, top_p: 0.9 }).candidates(ctx(3))).toBeUndefined();
-    expect(build({ top_k: 5, repetition_penalty: 1.2 }).candidates(ctx(3))).toBeUndefined();
+    expect(build({ top_k: 5, repetition_penalty: 0.8 }).candidates(ctx(3))).toBeUndefined();
+    expect(build({ top_k: 5, frequency_penalty: -0.5 }).candidates(ctx(4))).toBeUndefined();
+    expect(build({ top_k: 5, logit_bias: { 3: 1 } }).candidates(ctx(3))).toBeUndefined();
     expect(build({ top_k: 5, remove_invalid_values: true }).candidates(ctx(3))).toBeUndefined();
     // min_new_tokens changes the row only until 2 tokens are generated
     const min = build({ top_k: 5, min_new_tokens: 2, eos_token_id: 0 });

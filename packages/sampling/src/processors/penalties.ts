@@ -1,6 +1,6 @@
 // Penalties on tokens already seen: HF's repetition penalty and OpenAI's presence/frequency penalties.
 
-import { inPlaceProcessor, type LogitsProcessor } from './types.js';
+import { inPlaceProcessor, type LogitsProcessor, type ProcessorContext } from './types.js';
 
 /**
  * Hugging Face `RepetitionPenaltyLogitsProcessor` (CTRL, Keskar et al. 2019): for every distinct id in
@@ -13,12 +13,20 @@ import { inPlaceProcessor, type LogitsProcessor } from './types.js';
  * ```
  */
 export function repetitionPenalty(penalty: number): LogitsProcessor {
-  return inPlaceProcessor((logits, ctx) => {
-    for (const id of new Set(ctx.inputIds)) {
-      const s = logits[id];
-      logits[id] = s < 0 ? s * penalty : s / penalty;
-    }
-  });
+  const apply = (s: number): number => (s < 0 ? s * penalty : s / penalty);
+  return Object.assign(
+    inPlaceProcessor((logits, ctx) => {
+      for (const id of new Set(ctx.inputIds)) logits[id] = apply(logits[id]);
+    }),
+    {
+      onCandidates: (logits: Float32Array, ids: Int32Array, ctx: ProcessorContext) => {
+        const seen = new Set(ctx.inputIds);
+        for (let j = 0; j < ids.length; j++) if (seen.has(ids[j])) logits[j] = apply(logits[j]);
+      },
+      // a penalty ≥ 1 moves every logit towards −∞ (float32 rounding keeps the order), one < 1 raises
+      lowers: (ctx: ProcessorContext) => (penalty >= 1 ? new Set(ctx.inputIds) : undefined),
+    },
+  );
 }
 
 /**
@@ -32,12 +40,28 @@ export function repetitionPenalty(penalty: number): LogitsProcessor {
  * ```
  */
 export function presenceFrequencyPenalty(presence: number, frequency: number): LogitsProcessor {
-  return inPlaceProcessor((logits, ctx) => {
+  const generatedCounts = (ctx: ProcessorContext): Map<number, number> => {
     const counts = new Map<number, number>();
     for (let i = ctx.promptLength; i < ctx.inputIds.length; i++) {
       const id = ctx.inputIds[i];
       counts.set(id, (counts.get(id) ?? 0) + 1);
     }
-    for (const [id, count] of counts) logits[id] -= presence + frequency * count;
-  });
+    return counts;
+  };
+  return Object.assign(
+    inPlaceProcessor((logits, ctx) => {
+      for (const [id, count] of generatedCounts(ctx)) logits[id] -= presence + frequency * count;
+    }),
+    {
+      onCandidates: (logits: Float32Array, ids: Int32Array, ctx: ProcessorContext) => {
+        const counts = generatedCounts(ctx);
+        for (let j = 0; j < ids.length; j++) {
+          const count = counts.get(ids[j]);
+          if (count !== undefined) logits[j] -= presence + frequency * count;
+        }
+      },
+      lowers: (ctx: ProcessorContext) =>
+        presence >= 0 && frequency >= 0 ? new Set(generatedCounts(ctx).keys()) : undefined,
+    },
+  );
 }

@@ -36,12 +36,21 @@ export interface PipelineStep {
   readonly changes: (ctx: ProcessorContext) => boolean;
 }
 
-/** What decides a sampled step when it can only pick among the row's `k` largest logits (candidates.ts). */
+/**
+ * What decides a sampled step when it can only pick among the row's `k + extra` largest logits
+ * (candidates.ts). The functions work on rows of candidates, `values[j]` the logit of token `ids[j]`.
+ */
 export interface CandidatePlan {
   /** top_k's k, raised to minTokensToKeep. */
   readonly k: number;
-  /** The steps before top_k that change the row at this step (temperature or none), applied to a few values. */
-  readonly before: (values: Float32Array) => Float32Array;
+  /** How many ids a penalty before top_k may lower at this step (so the candidates are the top k + extra). */
+  readonly extra: number;
+  /** The order-keeping steps before top_k (temperature, or none), on values of any tokens no penalty touches. */
+  readonly order: (values: Float32Array) => Float32Array;
+  /** Every step before top_k that changes the row at this step. */
+  readonly before: (values: Float32Array, ids: Int32Array) => Float32Array;
+  /** The whole pipeline. */
+  readonly apply: (values: Float32Array, ids: Int32Array) => Float32Array;
 }
 
 /** The processors of one generation, in application order. */
@@ -52,9 +61,10 @@ export interface LogitsPipeline {
   /** True when some step may change which token has the largest logit at `ctx`. */
   affectsArgmax(ctx: ProcessorContext): boolean;
   /**
-   * When the processed row at `ctx` keeps only tokens among the row's k largest logits: there is a top_k,
-   * every step before it is temperature (an order-keeping map) or leaves the row unchanged at `ctx`, and
-   * every step after it looks only at the tokens still live. Undefined otherwise.
+   * When the processed row at `ctx` keeps only tokens among the row's k + extra largest logits: there is a
+   * top_k; every step before it is temperature (an order-keeping map), a penalty that can only lower the
+   * logits of `extra` ids in all, or leaves the row unchanged at `ctx`; and every step after it looks only
+   * at the tokens still live. Undefined otherwise.
    */
   candidates(ctx: ProcessorContext): CandidatePlan | undefined;
 }
@@ -171,18 +181,32 @@ export function buildLogitsPipeline(config: GenerationConfig, setup: PipelineSet
   const at = steps.findIndex((step) => step.name === 'top_k');
   const candidates = (ctx: ProcessorContext): CandidatePlan | undefined => {
     if (at < 0 || !steps.slice(at + 1).every((step) => LIVE_ONLY.has(step.name))) return undefined;
-    const active = steps.slice(0, at).filter((step) => step.changes(ctx));
-    if (!active.every((step) => step.name === 'temperature')) return undefined;
+    const active = steps.filter((step) => step.changes(ctx));
+    const first = active.filter((step) => steps.indexOf(step) < at);
+    const lowered = new Set<number>();
+    for (const { name, process } of first) {
+      if (name === 'temperature') continue;
+      const ids = process.onCandidates ? process.lowers?.(ctx) : undefined;
+      if (!ids) return undefined;
+      for (const id of ids) lowered.add(id);
+    }
+    // the active steps on a row of candidates: by id where the step works by id, else as on any row
+    const run = (list: readonly PipelineStep[], values: Float32Array, ids?: Int32Array): Float32Array => {
+      let out: Float32Array = values.slice();
+      for (const { process } of list) {
+        if (process.onCandidates && ids) process.onCandidates(out, ids, ctx);
+        else if (process.inPlace) process.inPlace(out, ctx);
+        else out = process(out, ctx);
+      }
+      return out;
+    };
+    const order = first.filter((step) => step.name === 'temperature');
     return {
       k: topKeep,
-      before: (values) => {
-        let out: Float32Array = values.slice();
-        for (const { process } of active) {
-          if (process.inPlace) process.inPlace(out, ctx);
-          else out = process(out, ctx);
-        }
-        return out;
-      },
+      extra: lowered.size,
+      order: (values) => run(order, values),
+      before: (values, ids) => run(first, values, ids),
+      apply: (values, ids) => run(active, values, ids),
     };
   };
 

@@ -23,6 +23,13 @@ export interface ProcessorContext {
 export type LogitsProcessor = ((logits: Float32Array, ctx: ProcessorContext) => Float32Array) & {
   /** The same transformation applied in place to a buffer the caller owns (the pipeline copies once per step). */
   readonly inPlace?: (logits: Float32Array, ctx: ProcessorContext) => void;
+  /**
+   * For a processor that changes the logits of some token ids: the same transformation in place on a row of
+   * candidates, where `logits[j]` is the logit of token `ids[j]` (sampling from the top candidates).
+   */
+  readonly onCandidates?: (logits: Float32Array, ids: Int32Array, ctx: ProcessorContext) => void;
+  /** The ids whose logits it may change at `ctx` when it can only lower them; undefined when it may raise one. */
+  readonly lowers?: (ctx: ProcessorContext) => ReadonlySet<number> | undefined;
 };
 
 /** Makes a pure processor from an in-place one: the pure form copies its input, then transforms the copy. */
