@@ -52,13 +52,14 @@ forEachBackend((backend) => {
   });
   afterAll(() => model?.dispose());
 
-  it('samples with top_k from the top candidates the tokens the whole row gives', async () => {
+  it("samples with top_k, or decodes greedily with a penalty, from the top candidates: the whole row's tokens", async () => {
     for (const options of [
       { top_k: 50, seed: 4 },
       { top_k: 50, temperature: 0.8, top_p: 0.95, seed: 12, num_return_sequences: 2 },
       { top_k: 5, temperature: 1.5, seed: 1 },
       { top_k: 2000, seed: 7 },
       { top_k: 50, repetition_penalty: 1.3, presence_penalty: 0.5, seed: 9 },
+      { do_sample: false, repetition_penalty: 1.3 },
     ]) {
       const run = { do_sample: true, max_new_tokens: 16, ...options };
       const fastCounts = { read: 0, topk: 0 };

@@ -58,14 +58,13 @@ export async function* greedyOrSample(setup: RunSetup): AsyncGenerator<TokenEven
     maxLength: plan.maxLength,
   }));
 
-  // Sampling from the top candidates (candidates.ts): ids chosen at `step`, or undefined when the whole
-  // row must be read (no top_k, a step before it that may raise a logit, a tie at the k-th).
+  // Choosing from the top candidates (candidates.ts): ids chosen at `step`, or undefined when the whole
+  // row must be read (no top_k when sampling, a step that may raise a logit, a tie at the k-th).
   const fromCandidates = async (
     logits: StepLogits,
     step: number,
     live: boolean[],
   ): Promise<{ ids: number[]; topk: RowTop[] } | undefined> => {
-    if (!rng) return;
     const plans = rows.map((_, r) => (live[r] ? pipeline.candidates(contexts[r]) : undefined));
     if (plans.some((p, r) => live[r] && !p)) return;
     const m = Math.max(...plans.map((p) => (p ? p.k + p.extra : 0)));
@@ -80,7 +79,8 @@ export async function* greedyOrSample(setup: RunSetup): AsyncGenerator<TokenEven
     const ids = candidates.map((c, r) => {
       const plan = plans[r];
       if (!c || !plan) return -1;
-      const j = sampleFromLogits(plan.apply(c.logits, c.ids), rng);
+      const processed = plan.apply(c.logits, c.ids);
+      const j = rng ? sampleFromLogits(processed, rng) : argmax(processed);
       if (j < 0)
         throw allFilteredError(
           step,
@@ -96,9 +96,9 @@ export async function* greedyOrSample(setup: RunSetup): AsyncGenerator<TokenEven
   // ids chosen at `step`, −1 for finished rows.
   const choose = async (logits: StepLogits, step: number): Promise<number[]> => {
     const live = rows.map((row) => row.finish === undefined);
-    const picked = doSample && step > 0 ? await fromCandidates(logits, step, live) : undefined;
     const needFull =
       step === 0 || doSample || rows.some((_, r) => live[r] && pipeline.affectsArgmax(contexts[r]));
+    const picked = needFull && step > 0 ? await fromCandidates(logits, step, live) : undefined;
     let ids: number[];
     let topk: RowTop[] | undefined;
     if (picked) {

@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { candidateRow } from '../src/candidates.js';
 import {
+  argmax,
   buildLogitsPipeline,
   createRng,
   type GenerationOptions,
@@ -88,6 +89,39 @@ describe('sampling from the top candidates', () => {
       expect(stats.topkCalls).toBe(steps - 1);
     });
   }
+
+  it('decodes greedily with penalties from the top candidates: the argmax of the whole processed row', async () => {
+    // the prompt's ids have the largest raw logits, so every step's argmax is decided by the penalties
+    const seenOnTop = (h: readonly number[]) => {
+      const row = hashedRow(h);
+      for (const [i, id] of PROMPT.entries()) row[id] = 9.5 - i / 4;
+      return row;
+    };
+    for (const options of [
+      { repetition_penalty: 1.3 },
+      { repetition_penalty: 3, presence_penalty: 0.5, frequency_penalty: 0.5 },
+    ]) {
+      const config = validateGenerationOptions(options);
+      const pipeline = buildLogitsPipeline(config, { sampling: false, promptLength: 3, minTokensToKeep: 1 });
+      const want = [...PROMPT];
+      for (let step = 0; step < steps; step++) {
+        const ctx = { inputIds: want, promptLength: PROMPT.length, maxLength: PROMPT.length + steps };
+        want.push(argmax(pipeline.apply(seenOnTop(want), ctx)));
+      }
+      const model = toyModel(VOCAB, seenOnTop, 64);
+      const result = await runGeneration(model, PROMPT, { ...options, max_new_tokens: steps });
+      expect(result.generatedIds[0]).toEqual(want.slice(PROMPT.length));
+      // the penalties decided: the raw argmax (a prompt token) was never taken
+      expect(result.generatedIds[0]).not.toContain(3);
+      expect(model.stats.reads).toBe(1);
+      expect(model.stats.topkCalls).toBe(steps - 1);
+      expect(model.stats.argmaxCalls).toBe(0);
+    }
+    // a penalty below 1 raises the logits it touches: the whole row, every step
+    const model = toyModel(VOCAB, hashedRow, 64);
+    await runGeneration(model, PROMPT, { repetition_penalty: 0.8, max_new_tokens: steps });
+    expect(model.stats.reads).toBe(steps);
+  });
 
   it('reads the whole row when a step before top_k may raise a logit, or without a top_k', async () => {
     for (const options of [

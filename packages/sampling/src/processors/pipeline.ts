@@ -41,7 +41,7 @@ export interface PipelineStep {
  * (candidates.ts). The functions work on rows of candidates, `values[j]` the logit of token `ids[j]`.
  */
 export interface CandidatePlan {
-  /** top_k's k, raised to minTokensToKeep. */
+  /** top_k's k, raised to minTokensToKeep; 1 for greedy decoding (the argmax). */
   readonly k: number;
   /** How many ids a penalty before top_k may lower at this step (so the candidates are the top k + extra). */
   readonly extra: number;
@@ -64,7 +64,8 @@ export interface LogitsPipeline {
    * When the processed row at `ctx` keeps only tokens among the row's k + extra largest logits: there is a
    * top_k; every step before it is temperature (an order-keeping map), a penalty that can only lower the
    * logits of `extra` ids in all, or leaves the row unchanged at `ctx`; and every step after it looks only
-   * at the tokens still live. Undefined otherwise.
+   * at the tokens still live. Without sampling the argmax is the top 1 and every step counts as before it.
+   * Undefined otherwise.
    */
   candidates(ctx: ProcessorContext): CandidatePlan | undefined;
 }
@@ -180,9 +181,18 @@ export function buildLogitsPipeline(config: GenerationConfig, setup: PipelineSet
 
   const at = steps.findIndex((step) => step.name === 'top_k');
   const candidates = (ctx: ProcessorContext): CandidatePlan | undefined => {
-    if (at < 0 || !steps.slice(at + 1).every((step) => LIVE_ONLY.has(step.name))) return undefined;
+    // sampling: the steps before top_k bound the candidates; greedy: the argmax is a top-1 after every step
+    let k: number;
+    let end: number;
+    if (at >= 0 && steps.slice(at + 1).every((step) => LIVE_ONLY.has(step.name))) {
+      k = topKeep;
+      end = at;
+    } else if (!setup.sampling) {
+      k = 1;
+      end = steps.length;
+    } else return undefined;
     const active = steps.filter((step) => step.changes(ctx));
-    const first = active.filter((step) => steps.indexOf(step) < at);
+    const first = active.filter((step) => steps.indexOf(step) < end);
     const lowered = new Set<number>();
     for (const { name, process } of first) {
       if (name === 'temperature') continue;
@@ -202,7 +212,7 @@ export function buildLogitsPipeline(config: GenerationConfig, setup: PipelineSet
     };
     const order = first.filter((step) => step.name === 'temperature');
     return {
-      k: topKeep,
+      k,
       extra: lowered.size,
       order: (values) => run(order, values),
       before: (values, ids) => run(first, values, ids),
