@@ -38,7 +38,7 @@ function setting(name, options) {
 }
 
 // what the loop does when top_k allows it (candidates.ts): the model's top k + 1 (here from the host row, as
-// a model without a device top-k would give them), then the pipeline on the k candidates
+// a model without a device top-k would give them), then the rest of the pipeline on the k candidates
 function fromCandidates(name, options) {
   const config = validateGenerationOptions(options);
   const pipeline = buildLogitsPipeline(config, { sampling: true, promptLength: 8, minTokensToKeep: 1 });
@@ -47,8 +47,8 @@ function fromCandidates(name, options) {
   return {
     name,
     step: () => {
-      const c = candidateRow(topkHost(logits, plan.k + 1), plan.k, plan.before);
-      return c.ids[sampleFromLogits(pipeline.apply(c.logits, ctx), draw)];
+      const c = candidateRow(topkHost(logits, plan.k + plan.extra + 1), plan);
+      return c.ids[sampleFromLogits(plan.after(c.logits, c.ids), draw)];
     },
   };
 }

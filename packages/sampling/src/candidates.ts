@@ -26,9 +26,10 @@ export interface RowTop {
   readonly values: Float32Array;
 }
 
-/** One row's candidates, in id order (the order in which the sampler sums), with their raw logits. */
+/** One row's candidates, in id order (the order in which the sampler sums). */
 export interface CandidateRow {
   readonly ids: Int32Array;
+  /** Their logits after the steps before top_k (what `CandidatePlan.after` takes). */
   readonly logits: Float32Array;
 }
 
@@ -43,11 +44,11 @@ export function candidateRow(top: RowTop, plan: CandidatePlan): CandidateRow | u
   if (top.values.length <= m || top.indices[m] < 0) return undefined;
   const order = Array.from({ length: m }, (_, i) => i).sort((a, b) => top.indices[a] - top.indices[b]);
   const ids = Int32Array.from(order, (i) => top.indices[i]);
-  const logits = Float32Array.from(order, (i) => top.values[i]);
-  const kth = plan
-    .before(logits, ids)
-    .slice()
-    .sort((a, b) => b - a)[plan.k - 1];
+  const logits = plan.before(
+    Float32Array.from(order, (i) => top.values[i]),
+    ids,
+  );
+  const kth = logits.slice().sort((a, b) => b - a)[plan.k - 1];
   const bound = plan.order(Float32Array.of(top.values[m]))[0];
   return kth > bound ? { ids, logits } : undefined;
 }

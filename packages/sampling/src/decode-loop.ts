@@ -79,7 +79,7 @@ export async function* greedyOrSample(setup: RunSetup): AsyncGenerator<TokenEven
     const ids = candidates.map((c, r) => {
       const plan = plans[r];
       if (!c || !plan) return -1;
-      const processed = plan.apply(c.logits, c.ids);
+      const processed = plan.after(c.logits, c.ids);
       const j = rng ? sampleFromLogits(processed, rng) : argmax(processed);
       if (j < 0)
         throw allFilteredError(

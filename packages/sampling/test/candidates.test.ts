@@ -203,7 +203,7 @@ describe('sampling from the top candidates', () => {
 
   it('has no candidates when the top is short, padded or tied at the edge', () => {
     const same = (v: Float32Array) => v;
-    const plan = { k: 2, extra: 0, order: same, before: same, apply: same };
+    const plan = { k: 2, extra: 0, order: same, before: same, after: same };
     const top = (indices: number[], values: number[]) => ({
       indices: Int32Array.from(indices),
       values: Float32Array.from(values),

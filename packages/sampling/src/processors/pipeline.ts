@@ -49,8 +49,8 @@ export interface CandidatePlan {
   readonly order: (values: Float32Array) => Float32Array;
   /** Every step before top_k that changes the row at this step. */
   readonly before: (values: Float32Array, ids: Int32Array) => Float32Array;
-  /** The whole pipeline. */
-  readonly apply: (values: Float32Array, ids: Int32Array) => Float32Array;
+  /** The rest of the pipeline: top_k and the steps after it (greedy: none). */
+  readonly after: (values: Float32Array, ids: Int32Array) => Float32Array;
 }
 
 /** The processors of one generation, in application order. */
@@ -216,7 +216,7 @@ export function buildLogitsPipeline(config: GenerationConfig, setup: PipelineSet
       extra: lowered.size,
       order: (values) => run(order, values),
       before: (values, ids) => run(first, values, ids),
-      apply: (values, ids) => run(active, values, ids),
+      after: (values, ids) => run(active.slice(first.length), values, ids),
     };
   };
 
