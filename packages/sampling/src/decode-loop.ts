@@ -110,7 +110,8 @@ export async function* greedyOrSample(setup: RunSetup): AsyncGenerator<TokenEven
       if (hooks.onStep) topk = raw.map((values) => topkHost(values, setup.stepTopK));
       ids = raw.map((values, r) => {
         if (!live[r]) return -1;
-        const processed = pipeline.apply(values, contexts[r]);
+        // read() gave this step its own copy of the rows: the processors may write into it
+        const processed = pipeline.applyInPlace(values, contexts[r]);
         const id = rng ? sampleFromLogits(processed, rng) : argmax(processed);
         if (id < 0)
           throw allFilteredError(

@@ -8,7 +8,10 @@
 export interface StepLogits {
   readonly batch: number;
   readonly vocabSize: number;
-  /** Full rows, one Float32Array of length vocabSize per batch row. */
+  /**
+   * Full rows, one Float32Array of length vocabSize per batch row: copies the caller owns (`generate` runs
+   * its logits processors on them in place), never views of the model's own state.
+   */
   read(): Promise<Float32Array[]>;
   /** Per row, the id of the largest logit; ties → lowest id (device-side when available). */
   argmax(): Promise<Int32Array>;

@@ -116,6 +116,12 @@ describe('buildLogitsPipeline', () => {
       null,
       null,
     ]);
+    // apply left its input alone; applyInPlace gives the same row, written into the one it was given
+    expect([...logits]).toEqual([3, 1, 2, -1, 0.5]);
+    const owned = logits.slice();
+    const inPlace = pipeline.applyInPlace(owned, ctx);
+    expect([...inPlace]).toEqual([...out]);
+    expect(inPlace).toBe(owned);
   });
 
   it('reports when a step can change the argmax (for the greedy fast path)', () => {

@@ -58,6 +58,11 @@ export interface LogitsPipeline {
   readonly steps: readonly PipelineStep[];
   /** Runs every step in order on one copy of `logits` (returned as is when there are no steps); `logits` is not mutated. */
   apply(logits: Float32Array, ctx: ProcessorContext): Float32Array;
+  /**
+   * `apply` without the copy, for a row the caller owns and does not read again (the generation loop's rows,
+   * read back for that step): the steps that work in place write into `logits`. Returns the processed row.
+   */
+  applyInPlace(logits: Float32Array, ctx: ProcessorContext): Float32Array;
   /** True when some step may change which token has the largest logit at `ctx`. */
   affectsArgmax(ctx: ProcessorContext): boolean;
   /**
@@ -220,17 +225,19 @@ export function buildLogitsPipeline(config: GenerationConfig, setup: PipelineSet
     };
   };
 
+  const applyInPlace = (logits: Float32Array, ctx: ProcessorContext): Float32Array => {
+    let out = logits;
+    for (const { process } of steps) {
+      if (process.inPlace) process.inPlace(out, ctx);
+      else out = process(out, ctx);
+    }
+    return out;
+  };
+
   return {
     steps,
-    apply: (logits, ctx) => {
-      if (steps.length === 0) return logits;
-      let out: Float32Array = logits.slice();
-      for (const { process } of steps) {
-        if (process.inPlace) process.inPlace(out, ctx);
-        else out = process(out, ctx);
-      }
-      return out;
-    },
+    apply: (logits, ctx) => (steps.length === 0 ? logits : applyInPlace(logits.slice(), ctx)),
+    applyInPlace,
     affectsArgmax: (ctx) => steps.some((step) => step.affectsArgmax(ctx)),
     candidates,
   };
