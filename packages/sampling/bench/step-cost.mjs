@@ -68,6 +68,7 @@ const cases = [
     temperature: 0.8,
     top_p: 0.9,
   }),
+  setting('sample, no truncation (top_k 0)', { do_sample: true, top_k: 0 }),
   setting('sample, top_p 0.9 alone (top_k 0)', { do_sample: true, top_k: 0, top_p: 0.9 }),
   setting('sample, min_p 0.05', { do_sample: true, top_k: 0, min_p: 0.05 }),
   setting('sample, typical_p 0.9', { do_sample: true, top_k: 0, typical_p: 0.9 }),

@@ -9,6 +9,7 @@ import { BeamHypotheses, type Hypothesis } from './beam-hypotheses.js';
 import type { RunSetup } from './decode-loop.js';
 import { SamplingError } from './errors.js';
 import type { FinishReason, GenerationResult, TokenEvent } from './events.js';
+import { expNonPositive } from './exp.js';
 import { checkFinite, checkStepLogitsShape } from './logits-checks.js';
 import { logSoftmax, topkHost } from './math.js';
 import { sampling } from './options/validate.js';
@@ -52,7 +53,7 @@ function sampledCandidates(scores: Float64Array[], k: number, rng: Rng): Candida
   for (const row of scores) for (const s of row) if (s > max) max = s;
   const weights = new Float64Array(scores.length * vocab);
   for (let b = 0; b < scores.length; b++) {
-    for (let t = 0; t < vocab; t++) weights[b * vocab + t] = Math.exp(scores[b][t] - max);
+    for (let t = 0; t < vocab; t++) weights[b * vocab + t] = expNonPositive(scores[b][t] - max);
   }
   return sampleWithoutReplacement(weights, k, rng)
     .map((flat) => ({

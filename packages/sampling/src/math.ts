@@ -1,6 +1,8 @@
 // Numeric helpers over logits rows: float64 softmax / log-softmax, argmax and host top-k.
 // Everything here works on one row: logits [vocab] → [vocab] (or a few numbers).
 
+import { expNonPositive } from './exp.js';
+
 /** Largest finite-or-infinite value, ignoring NaN; -Infinity for an empty or all -Infinity row. */
 export function maxLogit(logits: ArrayLike<number>): number {
   let max = Number.NEGATIVE_INFINITY;
@@ -15,7 +17,7 @@ export function softmax64(logits: ArrayLike<number>): Float64Array {
   if (max === Number.NEGATIVE_INFINITY) return out;
   let sum = 0;
   for (let i = 0; i < logits.length; i++) {
-    const e = Math.exp(logits[i] - max);
+    const e = expNonPositive(logits[i] - max);
     out[i] = e;
     sum += e;
   }
@@ -28,7 +30,7 @@ export function logSumExp(logits: ArrayLike<number>): number {
   const max = maxLogit(logits);
   if (max === Number.NEGATIVE_INFINITY) return max;
   let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += Math.exp(logits[i] - max);
+  for (let i = 0; i < logits.length; i++) sum += expNonPositive(logits[i] - max);
   return max + Math.log(sum);
 }
 

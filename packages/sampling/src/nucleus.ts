@@ -13,6 +13,7 @@
 // or a logit is NaN or +Infinity, the sorted walk decides instead, so the result is always the walk's
 // (`nucleusKeepSorted`, which small rows use directly).
 
+import { expNonPositive } from './exp.js';
 import {
   binCount,
   binMass,
@@ -91,7 +92,7 @@ export function nucleusSelect(
       bins[i] = DEAD;
       continue;
     }
-    const e = Math.exp(v - max);
+    const e = expNonPositive(v - max);
     sum += e;
     const bin = binOf(max - v);
     bins[i] = bin;
@@ -120,7 +121,7 @@ export function nucleusSelect(
     if (!(before < p || kept < minKeep)) break;
     keep[i] = 1;
     kept++;
-    before += Math.exp(logits[i] - max) / sum;
+    before += expNonPositive(logits[i] - max) / sum;
   }
   // fewer than minKeep live tokens in the walked bins: the sorted walk reaches further
   if (kept < minKeep && kept < alive) return sorted();

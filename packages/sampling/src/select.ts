@@ -1,6 +1,7 @@
 // Token selection: multinomial sampling from float64 softmax via the CDF, and sampling without replacement
 // (beam sampling). Greedy selection is `argmax` in math.ts (ties → lowest id).
 
+import { expNonPositive } from './exp.js';
 import type { Rng } from './rng.js';
 
 /**
@@ -31,13 +32,13 @@ export function sampleFromLogits(logits: ArrayLike<number>, rng: Rng): number {
   }
   if (max === NEG) return -1;
   let total = 0;
-  for (let j = 0; j < count; j++) total += Math.exp(logits[live[j]] - max);
+  for (let j = 0; j < count; j++) total += expNonPositive(logits[live[j]] - max);
   const target = rng.nextFloat64() * total;
   let cumulative = 0;
   let lastPositive = -1;
   for (let j = 0; j < count; j++) {
     const i = live[j];
-    const w = Math.exp(logits[i] - max);
+    const w = expNonPositive(logits[i] - max);
     if (w <= 0) continue;
     cumulative += w;
     lastPositive = i;

@@ -13,6 +13,7 @@
 // fewer than `minKeep` tokens, the sorted walk decides, so the result is always the walk's
 // (`typicalKeepSorted`, which small rows use directly).
 
+import { expNonPositive } from './exp.js';
 import {
   binCount,
   binMass,
@@ -45,7 +46,7 @@ function typicality(logits: Float32Array, p: Float64Array, key: Float64Array): v
   }
   let sum = 0;
   for (let i = 0; i < n; i++) {
-    const e = Math.exp(logits[i] - max);
+    const e = expNonPositive(logits[i] - max);
     p[i] = e;
     sum += e;
   }
