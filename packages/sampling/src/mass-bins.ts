@@ -32,6 +32,11 @@ export function binOf(key: number): number {
   return Math.min(Math.floor(key * BINS_PER_NAT), BINS - 1);
 }
 
+/** Divides every bin's mass by `total` (a loop alone in its function: select.ts's listLive says why). */
+export function divideBinMass(total: number): void {
+  for (let b = 0; b < binMass.length; b++) if (binMass[b] !== 0) binMass[b] /= total;
+}
+
 /** Which bins a walk to `mass` keeps whole, and which it walks token by token. */
 export interface WalkedBins {
   /** Bins before `first` are kept whole: the mass through them is below mass − δ. */

@@ -15,23 +15,40 @@ export function softmax64(logits: ArrayLike<number>): Float64Array {
   const max = maxLogit(logits);
   const out = new Float64Array(logits.length);
   if (max === Number.NEGATIVE_INFINITY) return out;
+  divideAll(out, writeExps(logits, max, out));
+  return out;
+}
+
+// Every loop over a whole row here sits alone in a small function that returns right after it: V8 otherwise
+// deoptimises the function at every call (select.ts's listLive says why).
+
+/** out[i] = exp(l_i − max); returns their sum, in id order. */
+function writeExps(logits: ArrayLike<number>, max: number, out: Float64Array): number {
   let sum = 0;
   for (let i = 0; i < logits.length; i++) {
     const e = expNonPositive(logits[i] - max);
     out[i] = e;
     sum += e;
   }
-  for (let i = 0; i < out.length; i++) out[i] /= sum;
-  return out;
+  return sum;
+}
+
+function divideAll(values: Float64Array, divisor: number): void {
+  for (let i = 0; i < values.length; i++) values[i] /= divisor;
+}
+
+/** Σ exp(l_i − max), in id order. */
+function sumOfExps(logits: ArrayLike<number>, max: number): number {
+  let sum = 0;
+  for (let i = 0; i < logits.length; i++) sum += expNonPositive(logits[i] - max);
+  return sum;
 }
 
 /** log Σ exp(l_i), computed stably in float64. */
 export function logSumExp(logits: ArrayLike<number>): number {
   const max = maxLogit(logits);
   if (max === Number.NEGATIVE_INFINITY) return max;
-  let sum = 0;
-  for (let i = 0; i < logits.length; i++) sum += expNonPositive(logits[i] - max);
-  return max + Math.log(sum);
+  return max + Math.log(sumOfExps(logits, max));
 }
 
 /** log_softmax(l) = l − logsumexp(l), computed in float64, returned as float32 like PyTorch's f32 path. */
@@ -121,6 +138,13 @@ export function topkHost(
   const n = Math.min(k, values.length);
   const idx = new Int32Array(n);
   const val = new Float32Array(n);
+  insertLargest(values, idx, val);
+  return { indices: idx, values: val };
+}
+
+/** topkHost's pass: the idx.length largest values and their indices into idx and val, sorted descending. */
+function insertLargest(values: ArrayLike<number>, idx: Int32Array, val: Float32Array): void {
+  const n = idx.length;
   let filled = 0;
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -134,11 +158,22 @@ export function topkHost(
     val[pos] = v;
     idx[pos] = i;
   }
-  return { indices: idx, values: val };
 }
 
 /** First index holding NaN or ±Infinity, or -1 when every value is finite. */
 export function firstNonFinite(values: ArrayLike<number>): number {
+  // v · 0 is ±0 for a finite v and NaN otherwise: one pass without an exit from inside the loop (on Node 24, a
+  // return from inside an optimised long loop deoptimised this function at one call in five), then the search
+  return Number.isNaN(sumTimesZero(values)) ? firstNaNOrInfinity(values) : -1;
+}
+
+function sumTimesZero(values: ArrayLike<number>): number {
+  let sum = 0;
+  for (let i = 0; i < values.length; i++) sum += values[i] * 0;
+  return sum;
+}
+
+function firstNaNOrInfinity(values: ArrayLike<number>): number {
   for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return i;
   return -1;
 }

@@ -20,6 +20,7 @@ import {
   binOf,
   clearBins,
   DELTA,
+  divideBinMass,
   SORT_BELOW,
   type WalkPath,
   walkedBins,
@@ -38,8 +39,7 @@ const DEAD = 0xffff;
  * probabilities are a float64 softmax over them.
  */
 export function nucleusKeepSorted(logits: Float32Array, p: number, minKeep: number): Uint8Array {
-  const alive: number[] = [];
-  for (let i = 0; i < logits.length; i++) if (logits[i] !== NEG_INF) alive.push(i);
+  const alive = liveIds(logits);
   const probabilities = softmax64(alive.map((i) => logits[i]));
   // key = −logit (exact, unlike max − logit): ascending key is descending probability
   const keys = new Float64Array(alive.length);
@@ -52,6 +52,13 @@ export function nucleusKeepSorted(logits: Float32Array, p: number, minKeep: numb
     before += probabilities[order[r]];
   }
   return keep;
+}
+
+/** The ids whose logit is not −Infinity (a whole-row loop alone in its function: select.ts's listLive says why). */
+function liveIds(logits: Float32Array): number[] {
+  const alive: number[] = [];
+  for (let i = 0; i < logits.length; i++) if (logits[i] !== NEG_INF) alive.push(i);
+  return alive;
 }
 
 /** Top-p: 1 for every kept id, the same set as `nucleusKeepSorted`. */
@@ -68,46 +75,76 @@ export function nucleusSelect(
 ): { keep: Uint8Array; path: WalkPath } {
   const sorted = () => ({ keep: nucleusKeepSorted(logits, p, minKeep), path: 'sorted' as const });
   const n = logits.length;
-  let max = NEG_INF;
-  let alive = 0;
-  let unordered = false;
-  for (let i = 0; i < n; i++) {
-    const v = logits[i];
-    if (v === NEG_INF) continue;
-    alive++;
-    if (v > max) max = v;
-    else if (Number.isNaN(v)) unordered = true;
-  }
-  if (unordered || alive < sortBelow || !Number.isFinite(max)) return sorted();
+  const alive = scanRow(logits);
+  const max = scannedMax;
+  if (alive < sortBelow || !Number.isFinite(max)) return sorted();
 
   // softmax64's exp(l − max) over the live tokens, summed in id order; the bins sum the same terms and are
   // divided by the total afterwards (each token's own probability, where the walk needs it, is softmax64's
   // e / sum), and each token's bin is kept for the pass that marks the kept tokens
   if (bins.length < n) bins = new Uint16Array(n);
   clearBins();
+  const sum = binExps(logits, max, bins);
+  divideBinMass(sum);
+
+  // bins before `first` are kept whole; bins first … last are walked token by token
+  const { first, last, before } = walkedBins(p, minKeep);
+  const keep = new Uint8Array(n);
+  const boundary: number[] = [];
+  const whole = markWholeBins(n, first, last, keep, boundary);
+  boundary.sort((a, b) => logits[b] - logits[a] || a - b);
+  const kept = walkBoundary(logits, boundary, { max, sum, before, p, minKeep, kept: whole }, keep);
+  // a mass within δ of p (kept < 0), or fewer than minKeep live tokens in the walked bins: the sorted walk
+  if (kept < 0 || (kept < minKeep && kept < alive)) return sorted();
+  return { keep, path: 'histogram' };
+}
+
+// Each loop over a whole row below sits alone in a small function (select.ts's listLive says why).
+
+/**
+ * How many logits are not −Infinity, or −1 when one is NaN; their maximum goes to `scannedMax` (a module
+ * variable: returning an object from after the loop deoptimised this function at every call on Node 24).
+ */
+function scanRow(logits: Float32Array): number {
+  let max = NEG_INF;
+  let alive = 0;
+  let unordered = false;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i];
+    if (v === NEG_INF) continue;
+    alive++;
+    if (v > max) max = v;
+    else if (Number.isNaN(v)) unordered = true;
+  }
+  scannedMax = max;
+  return unordered ? -1 : alive;
+}
+
+/** scanRow's maximum: its second result. */
+let scannedMax = NEG_INF;
+
+/** Adds each live token's exp(l − max) to its bin (mass-bins.ts), writes the bins into `into`; returns Σ. */
+function binExps(logits: Float32Array, max: number, into: Uint16Array): number {
   let sum = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < logits.length; i++) {
     const v = logits[i];
     if (v === NEG_INF) {
-      bins[i] = DEAD;
+      into[i] = DEAD;
       continue;
     }
     const e = expNonPositive(v - max);
     sum += e;
     const bin = binOf(max - v);
-    bins[i] = bin;
+    into[i] = bin;
     binMass[bin] += e;
     binCount[bin]++;
   }
-  for (let b = 0; b < binMass.length; b++) if (binMass[b] !== 0) binMass[b] /= sum;
+  return sum;
+}
 
-  // bins before `first` are kept whole; bins first … last are walked token by token
-  const { first, last, before: wholeMass } = walkedBins(p, minKeep);
-  let before = wholeMass;
-
-  const keep = new Uint8Array(n);
+/** Keeps the tokens of bins before `first` and lists those of bins first … last; returns how many it kept. */
+function markWholeBins(n: number, first: number, last: number, keep: Uint8Array, boundary: number[]): number {
   let kept = 0;
-  const boundary: number[] = [];
   for (let i = 0; i < n; i++) {
     const bin = bins[i];
     if (bin < first) {
@@ -115,15 +152,27 @@ export function nucleusSelect(
       kept++;
     } else if (bin <= last) boundary.push(i);
   }
-  boundary.sort((a, b) => logits[b] - logits[a] || a - b);
+  return kept;
+}
+
+/**
+ * The walk over the boundary tokens, most probable first: keeps each while the mass before it is < p (or
+ * fewer than minKeep are kept). Returns how many are kept in all, or −1 where a mass lands within δ of p.
+ */
+function walkBoundary(
+  logits: Float32Array,
+  boundary: readonly number[],
+  walk: { max: number; sum: number; before: number; p: number; minKeep: number; kept: number },
+  keep: Uint8Array,
+): number {
+  const { max, sum, p, minKeep } = walk;
+  let { before, kept } = walk;
   for (const i of boundary) {
-    if (kept >= minKeep && Math.abs(before - p) <= DELTA) return sorted();
+    if (kept >= minKeep && Math.abs(before - p) <= DELTA) return -1;
     if (!(before < p || kept < minKeep)) break;
     keep[i] = 1;
     kept++;
     before += expNonPositive(logits[i] - max) / sum;
   }
-  // fewer than minKeep live tokens in the walked bins: the sorted walk reaches further
-  if (kept < minKeep && kept < alive) return sorted();
-  return { keep, path: 'histogram' };
+  return kept;
 }

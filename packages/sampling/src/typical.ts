@@ -44,19 +44,37 @@ function typicality(logits: Float32Array, p: Float64Array, key: Float64Array): v
     key.fill(Number.NaN, 0, n);
     return;
   }
+  const sum = writeExps(logits, max, p);
+  const lse = max + Math.log(sum);
+  const entropy = normaliseForEntropy(logits, p, sum, lse);
+  writeKeys(logits, key, lse, entropy);
+}
+
+// Each loop over a whole row below sits alone in a small function (select.ts's listLive says why).
+
+/** p[i] = exp(l_i − max); returns their sum, in id order. */
+function writeExps(logits: Float32Array, max: number, p: Float64Array): number {
   let sum = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < logits.length; i++) {
     const e = expNonPositive(logits[i] - max);
     p[i] = e;
     sum += e;
   }
-  const lse = max + Math.log(sum);
+  return sum;
+}
+
+/** p[i] /= sum; returns the entropy −Σ p·log p over p > 0 (log p = l − lse), in id order. */
+function normaliseForEntropy(logits: Float32Array, p: Float64Array, sum: number, lse: number): number {
   let entropy = 0;
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < logits.length; i++) {
     p[i] /= sum;
     if (p[i] > 0) entropy -= p[i] * (logits[i] - lse);
   }
-  for (let i = 0; i < n; i++) key[i] = Math.abs(lse - logits[i] - entropy);
+  return entropy;
+}
+
+function writeKeys(logits: Float32Array, key: Float64Array, lse: number, entropy: number): void {
+  for (let i = 0; i < logits.length; i++) key[i] = Math.abs(lse - logits[i] - entropy);
 }
 
 /** Typical-p by the sorted walk: 1 for every kept id. */
@@ -96,14 +114,9 @@ export function typicalSelect(
 ): { keep: Uint8Array; path: WalkPath } {
   const sorted = () => ({ keep: typicalKeepSorted(logits, mass, minKeep), path: 'sorted' as const });
   const n = logits.length;
-  let alive = 0;
-  for (let i = 0; i < n; i++) {
-    const v = logits[i];
-    if (v === NEG_INF) continue;
-    if (!(v < Number.POSITIVE_INFINITY)) return sorted(); // NaN or +Infinity
-    alive++;
-  }
-  if (alive < sortBelow) return sorted();
+  // NaN or +Infinity: −1
+  const alive = countAlive(logits);
+  if (alive < 0 || alive < sortBelow) return sorted();
 
   if (probs.length < n) {
     probs = new Float64Array(n);
@@ -111,12 +124,7 @@ export function typicalSelect(
   }
   typicality(logits, probs, keys);
   clearBins();
-  for (let i = 0; i < n; i++) {
-    if (logits[i] === NEG_INF) continue;
-    const bin = binOf(keys[i]);
-    binMass[bin] += probs[i];
-    binCount[bin]++;
-  }
+  binMasses(logits);
 
   // bins before `first` are kept whole; bins first … last are walked token by token, and must reach the mass
   // (else the walk would go on to the filtered tokens) and minKeep tokens
@@ -126,12 +134,7 @@ export function typicalSelect(
 
   const keep = new Uint8Array(n);
   const boundary: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (logits[i] === NEG_INF) continue;
-    const bin = binOf(keys[i]);
-    if (bin < first) keep[i] = 1;
-    else if (bin <= last) boundary.push(i);
-  }
+  markWholeBins(logits, first, last, keep, boundary);
   boundary.sort((a, b) => keys[a] - keys[b] || a - b);
   // the walk: a token is walked while the mass before it is < mass; the last one walked sets the threshold
   let r = 0;
@@ -148,4 +151,42 @@ export function typicalSelect(
     keep[boundary[r]] = 1;
   }
   return { keep, path: 'histogram' };
+}
+
+/** How many logits are not −Infinity; −1 at the first NaN or +Infinity. */
+function countAlive(logits: Float32Array): number {
+  let alive = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i];
+    if (v === NEG_INF) continue;
+    if (!(v < Number.POSITIVE_INFINITY)) return -1;
+    alive++;
+  }
+  return alive;
+}
+
+/** Adds each live token's probability to the bin of its key (mass-bins.ts). */
+function binMasses(logits: Float32Array): void {
+  for (let i = 0; i < logits.length; i++) {
+    if (logits[i] === NEG_INF) continue;
+    const bin = binOf(keys[i]);
+    binMass[bin] += probs[i];
+    binCount[bin]++;
+  }
+}
+
+/** Keeps the live tokens of bins before `first` and lists those of bins first … last. */
+function markWholeBins(
+  logits: Float32Array,
+  first: number,
+  last: number,
+  keep: Uint8Array,
+  boundary: number[],
+): void {
+  for (let i = 0; i < logits.length; i++) {
+    if (logits[i] === NEG_INF) continue;
+    const bin = binOf(keys[i]);
+    if (bin < first) keep[i] = 1;
+    else if (bin <= last) boundary.push(i);
+  }
 }

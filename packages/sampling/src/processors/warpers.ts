@@ -88,17 +88,29 @@ export function minP(minP: number, minTokensToKeep = 1): LogitsProcessor {
     // p_i ≥ minP · p_max  ⇔  exp(l_i − l_max) ≥ minP (the softmax denominator cancels). exp only near the
     // threshold: l_i − l_max above ln(minP) + 1e-9 is kept and below ln(minP) − 1e-9 dropped without it (exp
     // and log are accurate to an ulp, far inside that margin), so the kept set is exp's (NaN: dropped)
-    let max = NEG_INF;
-    for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
-    const cut = Math.log(minP);
     const keep = new Uint8Array(logits.length);
-    for (let i = 0; i < logits.length; i++) {
-      const d = logits[i] - max;
-      if (d > cut + 1e-9 || (d >= cut - 1e-9 && Math.exp(d) >= minP)) keep[i] = 1;
-    }
+    keepNearMax(logits, largest(logits), minP, keep);
     keepTop(logits, minTokensToKeep, keep);
     mask(logits, keep);
   });
+}
+
+// Each loop over a whole row below sits alone in a small function (select.ts's listLive says why).
+
+/** The largest logit (NaN ignored): a loop of its own over this module's Float32Array rows. */
+function largest(logits: Float32Array): number {
+  let max = NEG_INF;
+  for (let i = 0; i < logits.length; i++) if (logits[i] > max) max = logits[i];
+  return max;
+}
+
+/** Marks the tokens with exp(l − max) ≥ minP (minP's rule). */
+function keepNearMax(logits: Float32Array, max: number, minP: number, keep: Uint8Array): void {
+  const cut = Math.log(minP);
+  for (let i = 0; i < logits.length; i++) {
+    const d = logits[i] - max;
+    if (d > cut + 1e-9 || (d >= cut - 1e-9 && Math.exp(d) >= minP)) keep[i] = 1;
+  }
 }
 
 /**
@@ -113,9 +125,13 @@ export function typicalP(mass: number, minTokensToKeep = 1): LogitsProcessor {
 
 function cutoff(logits: Float32Array, probs: Float64Array, threshold: number, minTokensToKeep: number): void {
   const keep = new Uint8Array(logits.length);
-  for (let i = 0; i < probs.length; i++) if (probs[i] >= threshold) keep[i] = 1;
+  keepAtLeast(probs, threshold, keep);
   keepTop(logits, minTokensToKeep, keep);
   mask(logits, keep);
+}
+
+function keepAtLeast(probs: Float64Array, threshold: number, keep: Uint8Array): void {
+  for (let i = 0; i < probs.length; i++) if (probs[i] >= threshold) keep[i] = 1;
 }
 
 /** Hugging Face `EpsilonLogitsWarper` (Hewitt et al. 2022): removes tokens with probability < epsilon. */
@@ -130,10 +146,16 @@ export function epsilonCutoff(epsilon: number, minTokensToKeep = 1): LogitsProce
 export function etaCutoff(eta: number, minTokensToKeep = 1): LogitsProcessor {
   return inPlaceProcessor((logits) => {
     const probs = softmax64(logits);
-    let entropy = 0;
-    for (const p of probs) if (p > 0) entropy -= p * Math.log(p);
+    const entropy = entropyOf(probs);
     cutoff(logits, probs, Math.min(eta, Math.sqrt(eta) * Math.exp(-entropy)), minTokensToKeep);
   });
+}
+
+/** −Σ p·log p over p > 0. */
+function entropyOf(probs: Float64Array): number {
+  let entropy = 0;
+  for (const p of probs) if (p > 0) entropy -= p * Math.log(p);
+  return entropy;
 }
 
 /** Hugging Face `LogitNormalization` (`renormalize_logits`): log-softmax of the processed scores. */
