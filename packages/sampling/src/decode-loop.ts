@@ -93,6 +93,9 @@ export async function* greedyOrSample(setup: RunSetup): AsyncGenerator<TokenEven
     return { ids, topk: top.map((t) => ({ indices: t.indices.slice(0, k), values: t.values.slice(0, k) })) };
   };
 
+  // the rows a step reads whole, the same array every step (a fresh 200 KB a row cost page faults each step)
+  let rowBuffer: Float32Array | undefined;
+
   // ids chosen at `step`, −1 for finished rows.
   const choose = async (logits: StepLogits, step: number): Promise<number[]> => {
     const live = rows.map((row) => row.finish === undefined);
@@ -104,7 +107,9 @@ export async function* greedyOrSample(setup: RunSetup): AsyncGenerator<TokenEven
     if (picked) {
       ({ ids, topk } = picked);
     } else if (needFull) {
-      const raw = await logits.read();
+      const size = logits.batch * logits.vocabSize;
+      if (rowBuffer?.length !== size) rowBuffer = new Float32Array(size);
+      const raw = await logits.read(rowBuffer);
       for (let r = 0; r < batch; r++)
         if (live[r] && !config.remove_invalid_values) checkFinite(raw[r], step, r);
       if (hooks.onStep) topk = raw.map((values) => topkHost(values, setup.stepTopK));

@@ -6,7 +6,8 @@ import type { StepLogits } from './types.js';
 
 /**
  * Wraps host rows (one Float32Array of length vocabSize per batch row) as a {@link StepLogits}.
- * `read()` returns copies, so callers may not mutate the wrapped rows through it.
+ * `read()` returns copies (or writes into the array it is given), so callers may not mutate the wrapped rows
+ * through it.
  *
  * @example
  * ```ts
@@ -34,9 +35,14 @@ export function stepLogitsFromArrays(rows: Float32Array[]): StepLogits {
   return {
     batch: rows.length,
     vocabSize,
-    async read() {
+    async read(into?: Float32Array) {
       check('read');
-      return rows.map((row) => row.slice());
+      if (!into || into.length < rows.length * vocabSize) return rows.map((row) => row.slice());
+      return rows.map((row, r) => {
+        const view = into.subarray(r * vocabSize, (r + 1) * vocabSize);
+        view.set(row);
+        return view;
+      });
     },
     async argmax() {
       check('argmax');

@@ -10,9 +10,12 @@ export interface StepLogits {
   readonly vocabSize: number;
   /**
    * Full rows, one Float32Array of length vocabSize per batch row: copies the caller owns (`generate` runs
-   * its logits processors on them in place), never views of the model's own state.
+   * its logits processors on them in place), never views of the model's own state. Given `into` (batch ×
+   * vocabSize values), the rows should be written there and returned as views of it: `generate` passes the
+   * same array every step, so a step does not allocate 200 KB a row. A model may ignore it and return fresh
+   * copies.
    */
-  read(): Promise<Float32Array[]>;
+  read(into?: Float32Array): Promise<Float32Array[]>;
   /** Per row, the id of the largest logit; ties → lowest id (device-side when available). */
   argmax(): Promise<Int32Array>;
   /** Per row, the k largest logits, sorted descending; ties → lower id first. */

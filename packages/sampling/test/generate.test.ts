@@ -124,6 +124,12 @@ describe('sampling', () => {
     expect(result.sequences).toEqual(rows);
     expect(result.seed).toBe(123);
     expect(model.stats.forwards[0]).toEqual([[1], [1], [1]]);
+    // every whole-row read went into one array of the loop's own (3 rows × vocab), the same each step
+    const targets = model.stats.readTargets;
+    expect(targets).toHaveLength(4);
+    expect(targets[0]).toBeInstanceOf(Float32Array);
+    expect(targets[0]?.length).toBe(3 * 6);
+    for (const t of targets) expect(t).toBe(targets[0]);
   });
 
   it('gives the same tokens for the same seed and reports a random seed that reproduces the run', async () => {

@@ -10,6 +10,8 @@ export interface ToyStats {
   logitsCreated: number;
   logitsDisposed: number;
   reads: number;
+  /** The array each read was given to write into (undefined: none). */
+  readTargets: (Float32Array | undefined)[];
   argmaxCalls: number;
   topkCalls: number;
   forwards: (readonly (readonly number[])[])[];
@@ -30,6 +32,7 @@ export function toyModel(
     logitsCreated: 0,
     logitsDisposed: 0,
     reads: 0,
+    readTargets: [],
     argmaxCalls: 0,
     topkCalls: 0,
     forwards: [],
@@ -44,10 +47,18 @@ export function toyModel(
     return {
       batch: rows.length,
       vocabSize: rows[0].length,
-      async read() {
+      async read(into?: Float32Array) {
         live();
         stats.reads++;
-        return rows.map((r) => r.slice());
+        stats.readTargets.push(into);
+        if (!into) return rows.map((r) => r.slice());
+        // as a model on the host does: the rows written into the caller's array, returned as views of it
+        const V = rows[0].length;
+        return rows.map((r, b) => {
+          const view = into.subarray(b * V, (b + 1) * V);
+          view.set(r);
+          return view;
+        });
       },
       async argmax() {
         live();

@@ -66,10 +66,22 @@ export class TensorImpl implements Tensor {
     }
   }
 
-  async toArray(): Promise<Float32Array> {
+  async toArray(into?: Float32Array): Promise<Float32Array> {
     this.assertLive('toArray');
-    const data = await this.owner.engine.read(this.buffer);
     const n = sizeOf(this.shape);
+    if (into) {
+      if (into.length < n) {
+        throw new TensorError(
+          'shape_mismatch',
+          `toArray(into): the tensor of shape ${formatShape(this.shape)} has ${n} values, into holds ${into.length}; pass a Float32Array of at least ${n}`,
+        );
+      }
+      // an engine keeping its buffers on the host is read in place; the others' copy is copied once more
+      const view = this.owner.engine.hostView(this.buffer) ?? (await this.owner.engine.read(this.buffer));
+      into.set(view.length === n ? view : view.subarray(0, n));
+      return into.length === n ? into : into.subarray(0, n);
+    }
+    const data = await this.owner.engine.read(this.buffer);
     return data.length === n ? data : data.slice(0, n);
   }
 

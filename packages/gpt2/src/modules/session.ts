@@ -25,10 +25,11 @@ export class DeviceStepLogits implements StepLogits {
     if (this.#logits.disposed) throw new GPT2Error('disposed', `StepLogits.${what}() called after dispose()`);
   }
 
-  async read(): Promise<Float32Array[]> {
+  async read(into?: Float32Array): Promise<Float32Array[]> {
     this.#check('read');
-    // the rows are views of one fresh array (read back for this call only): no second copy of 200 KB a row
-    const all = await this.#logits.toArray();
+    // the rows are views of one array, fresh or the caller's (read back for this call only): no second copy
+    // of 200 KB a row
+    const all = await this.#logits.toArray(into);
     return Array.from({ length: this.batch }, (_, b) =>
       all.subarray(b * this.vocabSize, (b + 1) * this.vocabSize),
     );

@@ -254,6 +254,34 @@ const handCases: ConformanceCase[] = [
     },
   },
   {
+    name: 'toArray(into): the values written into the given array, a view of its first ones returned',
+    big: false,
+    async run(backend) {
+      // a kernel's output (an engine may hand out a pooled buffer longer than the tensor)
+      const t = add(
+        backend.tensor(Float32Array.of(1, 2, 3, 4, 5), [5]),
+        backend.tensor(Float32Array.of(1, 1, 1, 1, 1), [5]),
+      );
+      const into = new Float32Array(8).fill(-7);
+      const first = await t.toArray(into);
+      expectEqual('values', first, [2, 3, 4, 5, 6]);
+      expectEqual(
+        'view of into',
+        [first.buffer === into.buffer ? 1 : 0, first.byteOffset, first.length],
+        [1, 0, 5],
+      );
+      expectEqual('rest of into untouched', into.subarray(5), [-7, -7, -7]);
+      const exact = new Float32Array(5);
+      expectEqual('an exact fit is returned itself', [(await t.toArray(exact)) === exact ? 1 : 0], [1]);
+      let refused = '';
+      await t.toArray(new Float32Array(4)).catch((e: { code?: string }) => {
+        refused = e.code ?? 'no code';
+      });
+      expectEqual('too short refused', [refused === 'shape_mismatch' ? 1 : 0], [1]);
+      t.dispose();
+    },
+  },
+  {
     name: 'scope frees intermediates and keeps the returned tensor',
     big: false,
     async run(backend) {
