@@ -11,11 +11,11 @@ import { SamplingError } from './errors.js';
 import type { FinishReason, GenerationResult, TokenEvent } from './events.js';
 import { expNonPositive } from './exp.js';
 import { checkFinite, checkStepLogitsShape } from './logits-checks.js';
-import { logSoftmax, topkHost } from './math.js';
+import { logSoftmaxInPlace, topkHost } from './math.js';
 import { sampling } from './options/validate.js';
 import { buildLogitsPipeline } from './processors/pipeline.js';
 import { createRng, type Rng, randomSeed } from './rng.js';
-import { sampleWithoutReplacement } from './select.js';
+import { drawWithoutReplacement } from './select.js';
 import { RunClock } from './stats.js';
 import { TextStream } from './text-stream.js';
 import type { StepLogits } from './types.js';
@@ -46,22 +46,41 @@ function topCandidates(scores: Float64Array[], k: number): Candidate[] {
   return best;
 }
 
-/** HF beam sampling: k candidates drawn without replacement from softmax over all beams' scores, then sorted. */
-function sampledCandidates(scores: Float64Array[], k: number, rng: Rng): Candidate[] {
+/**
+ * HF beam sampling: k candidates drawn without replacement from softmax over all beams' scores, then sorted.
+ * `weights` (beams × vocab) is scratch the caller reuses from step to step.
+ */
+function sampledCandidates(scores: Float64Array[], k: number, rng: Rng, weights: Float64Array): Candidate[] {
   const vocab = scores[0].length;
   let max = Number.NEGATIVE_INFINITY;
-  for (const row of scores) for (const s of row) if (s > max) max = s;
-  const weights = new Float64Array(scores.length * vocab);
-  for (let b = 0; b < scores.length; b++) {
-    for (let t = 0; t < vocab; t++) weights[b * vocab + t] = expNonPositive(scores[b][t] - max);
-  }
-  return sampleWithoutReplacement(weights, k, rng)
+  for (const row of scores) max = Math.max(max, largest(row));
+  for (let b = 0; b < scores.length; b++) writeExps(scores[b], max, weights, b * vocab);
+  return drawWithoutReplacement(weights, k, rng)
     .map((flat) => ({
       beam: Math.floor(flat / vocab),
       token: flat % vocab,
       score: scores[Math.floor(flat / vocab)][flat % vocab],
     }))
     .sort((a, b) => b.score - a.score || a.beam - b.beam || a.token - b.token);
+}
+
+// The loops over whole rows sit in small functions of their own (select.ts's listLive says why).
+
+/** The largest score (NaN ignored). */
+function largest(row: Float64Array): number {
+  let max = Number.NEGATIVE_INFINITY;
+  for (let t = 0; t < row.length; t++) if (row[t] > max) max = row[t];
+  return max;
+}
+
+/** out[at + t] = exp(row[t] − max). */
+function writeExps(row: Float64Array, max: number, out: Float64Array, at: number): void {
+  for (let t = 0; t < row.length; t++) out[at + t] = expNonPositive(row[t] - max);
+}
+
+/** out[t] = processed[t] + beamScore, in float64: a beam's candidate scores. */
+function addBeamScore(processed: Float32Array, beamScore: number, out: Float64Array): void {
+  for (let t = 0; t < out.length; t++) out[t] = processed[t] + beamScore;
 }
 
 /** Beam search over `config.num_beams` session rows; returns the `num_return_sequences` best hypotheses. */
@@ -93,6 +112,13 @@ export async function* beamSearch(setup: RunSetup): AsyncGenerator<TokenEvent, G
   let done = false;
   let aborted = hooks.signal?.aborted ?? false;
 
+  // per step: the rows read back, each beam's candidate scores, beam sampling's weights (reused, not allocated:
+  // a fresh 400 KB array's first writes are page faults)
+  const vocab = model.vocabSize;
+  const rowBuffer = new Float32Array(numBeams * vocab);
+  const scoreRows = Array.from({ length: numBeams }, () => new Float64Array(vocab));
+  const weights = new Float64Array(rng ? numBeams * vocab : 0);
+
   if (!aborted) {
     const session = model.createSession(numBeams);
     let logits: StepLogits | undefined;
@@ -105,20 +131,20 @@ export async function* beamSearch(setup: RunSetup): AsyncGenerator<TokenEvent, G
           aborted = true;
           break;
         }
-        const raw = await logits.read();
+        const raw = await logits.read(rowBuffer);
         logits.dispose();
         logits = undefined;
         if (!config.remove_invalid_values) for (let b = 0; b < numBeams; b++) checkFinite(raw[b], step, b);
         hooks.onStep?.({ step, topk: raw.map((values) => topkHost(values, setup.stepTopK)) });
+        // the rows are this step's own (read into rowBuffer): log-softmax and the processors write into them
         const scores = raw.map((values, b) => {
           const ctx = { inputIds: [...plan.prompt, ...beams[b]], promptLength, maxLength: plan.maxLength };
-          const processed = pipeline.apply(logSoftmax(values), ctx);
-          const total = new Float64Array(processed.length);
-          for (let t = 0; t < total.length; t++) total[t] = processed[t] + beamScores[b];
-          return total;
+          const processed = pipeline.applyInPlace(logSoftmaxInPlace(values), ctx);
+          addBeamScore(processed, beamScores[b], scoreRows[b]);
+          return scoreRows[b];
         });
         const candidates = rng
-          ? sampledCandidates(scores, candidatesPerStep, rng)
+          ? sampledCandidates(scores, candidatesPerStep, rng, weights)
           : topCandidates(scores, candidatesPerStep);
         const next: Candidate[] = [];
         for (let rank = 0; rank < candidates.length && next.length < numBeams; rank++) {

@@ -59,6 +59,16 @@ export function logSoftmax(logits: ArrayLike<number>): Float32Array {
   return out;
 }
 
+/** `logSoftmax` of a Float32Array written over it (the same values: each l − lse rounded to f32), returned. */
+export function logSoftmaxInPlace(logits: Float32Array): Float32Array {
+  subtractAll(logits, logSumExp(logits));
+  return logits;
+}
+
+function subtractAll(values: Float32Array, amount: number): void {
+  for (let i = 0; i < values.length; i++) values[i] -= amount;
+}
+
 /** Index of the largest value; ties → lowest index; -1 when every value is -Infinity or NaN. */
 export function argmax(logits: ArrayLike<number>): number {
   let best = -1;

@@ -100,7 +100,11 @@ function drawIndex(weights: Float64Array, total: number, rng: Rng): number {
  * without replacement does). Stops early when fewer than `k` weights are positive.
  */
 export function sampleWithoutReplacement(weights: Float64Array, k: number, rng: Rng): number[] {
-  const w = weights.slice();
+  return drawWithoutReplacement(weights.slice(), k, rng);
+}
+
+/** `sampleWithoutReplacement` on weights it may overwrite (each drawn index's weight becomes 0). */
+export function drawWithoutReplacement(w: Float64Array, k: number, rng: Rng): number[] {
   let total = 0;
   for (const v of w) total += v;
   const picked: number[] = [];

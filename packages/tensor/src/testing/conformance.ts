@@ -211,6 +211,10 @@ function attentionCase(
         const rows = Array.from({ length: B }, (_, i) => B - 1 - i);
         for (const c of caches) c.reorder(rows);
         await step(1, 'after reorder');
+        // a row kept, two rows from one source, a row that is a source and a destination at once (B = 3)
+        const shifted = Array.from({ length: B }, (_, i) => Math.max(0, i - 1));
+        for (const c of caches) c.reorder(shifted);
+        await step(1, 'after a reorder with repeats');
       }
       for (const c of caches) c.crop(T - 1);
       await step(1, 'after crop');

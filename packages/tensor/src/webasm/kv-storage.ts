@@ -75,6 +75,8 @@ export class ArenaKVStorage implements KVStorage {
   ) => unknown;
   /** One past the highest position written: V rows up to it are zeroed before the regions are reused. */
   #written = 0;
+  /** reorder's copy of its source rows. */
+  #saved = new Float32Array(0);
   #disposed = false;
 
   constructor(shape: KVShape, host: KVHost, Input: new (value: unknown, size: number[]) => unknown) {
@@ -169,15 +171,45 @@ export class ArenaKVStorage implements KVStorage {
 
   reorder(rows: readonly number[]): void {
     const { nLayer, batch: B, nHead: nH, headDim: hd } = this.#shape;
-    const block = nH * this.#L * hd; // one batch row of one layer, in both layouts
-    for (const view of [this.#kView, this.#vView]) {
-      for (let layer = 0; layer < nLayer; layer++) {
-        const base = layer * B * block;
-        const old = view.slice(base, base + B * block);
-        for (let b = 0; b < B; b++)
-          view.set(old.subarray(rows[b] * block, (rows[b] + 1) * block), base + b * block);
+    const L = this.#L;
+    const block = nH * L * hd; // one batch row of one layer, in both layouts
+    // only the positions written so far move, and only into the rows whose source is another row (a beam
+    // search's cache of 1,024 positions used to be copied whole, twice, at every step); the sources' values
+    // are saved first, since two rows may share a source and a row may be a source and a destination at once
+    const moved = rows.flatMap((source, b) => (source === b ? [] : [b]));
+    if (moved.length === 0) return;
+    const sources = [...new Set(moved.map((b) => rows[b]))];
+    const slot = new Map(sources.map((source, i) => [source, i]));
+    // K is [layer][b][position quad][head][d][4]: a row's written positions are a prefix of its block;
+    // V is [layer][b][head][position][d]: one prefix per head
+    const kSpan = Math.ceil(this.#written / 4) * 4 * nH * hd;
+    const vSpan = this.#written * hd;
+    const saved = this.#reorderScratch(sources.length * kSpan);
+    for (let layer = 0; layer < nLayer; layer++) {
+      const base = layer * B * block;
+      for (const [source, i] of slot) {
+        saved.set(this.#kView.subarray(base + source * block, base + source * block + kSpan), i * kSpan);
+      }
+      for (const b of moved) {
+        const i = slot.get(rows[b]) as number;
+        this.#kView.set(saved.subarray(i * kSpan, (i + 1) * kSpan), base + b * block);
+      }
+      for (let h = 0; h < nH; h++) {
+        const at = (b: number) => base + b * block + h * L * hd;
+        for (const [source, i] of slot)
+          saved.set(this.#vView.subarray(at(source), at(source) + vSpan), i * vSpan);
+        for (const b of moved) {
+          const i = slot.get(rows[b]) as number;
+          this.#vView.set(saved.subarray(i * vSpan, (i + 1) * vSpan), at(b));
+        }
       }
     }
+  }
+
+  /** Host scratch for `reorder`, kept from call to call (grown when needed). */
+  #reorderScratch(length: number): Float32Array {
+    if (this.#saved.length < length) this.#saved = new Float32Array(length);
+    return this.#saved;
   }
 
   dispose(): void {
@@ -189,6 +221,7 @@ export class ArenaKVStorage implements KVStorage {
       this.#vView.fill(0, bh * this.#L * hd, (bh * this.#L + this.#written) * hd);
     }
     this.#host.returnCacheRegions(this.#k, this.#v);
+    this.#saved = new Float32Array(0);
   }
 
   /** A [B, maxLength] mask as the kernels read it: [B, L] (L rounds maxLength up to a multiple of 4). */
