@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createRng, sampleFromLogits, sampleWithoutReplacement } from '../src/index.js';
+import { drawWithoutReplacement } from '../src/select.js';
 
 /** Pearson's statistic Σ (observed − expected)² / expected. */
 function chiSquare(counts: number[], probs: number[], n: number): number {
@@ -115,5 +116,17 @@ describe('sampleWithoutReplacement', () => {
     const counts = [0, 0, 0, 0];
     for (let i = 0; i < n; i++) counts[sampleWithoutReplacement(weights, 2, rng)[0]]++;
     expect(chiSquare(counts, [0.1, 0.2, 0.3, 0.4], n)).toBeLessThan(CHI2_999[3]);
+  });
+
+  it('leaves its weights alone; drawWithoutReplacement draws the same, zeroing what it drew in place', () => {
+    const weights = Float64Array.from({ length: 50 }, (_, i) => ((i * 37) % 11) + 0.5);
+    for (let seed = 1; seed <= 20; seed++) {
+      const copy = weights.slice();
+      const picked = sampleWithoutReplacement(weights, 6, createRng(seed));
+      expect(weights).toEqual(copy);
+      const scratch = weights.slice();
+      expect(drawWithoutReplacement(scratch, 6, createRng(seed))).toEqual(picked);
+      for (let i = 0; i < weights.length; i++) expect(scratch[i]).toBe(picked.includes(i) ? 0 : weights[i]);
+    }
   });
 });
