@@ -1,6 +1,6 @@
 // linear on webasm: GPU.js kernels over a weight packed 16 output features per group and split by k into
-// STREAMS arrays (webasm/packed-weight.ts), one kernel for decoding (one row) and one for prefill (four
-// rows per call).
+// STREAMS arrays (webasm/packed-weight.ts), one kernel for decoding (one row) and one for prefill (blocks of
+// four rows: 16 rows per call for prompts, 4 for a few rows).
 //
 //   decode:   x [K] · W (packed [G][K/4][16] × 4 streams) (+ bias) (→ gelu_new) → y [16G]   output [4, G], Array(4)
 //   prefill:  x [4·RB, K] · W                      → y [4 rows] per cell     output [4, 4, G·RB], Array(4)
@@ -152,20 +152,25 @@ export function matvecSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): s
 }
 
 /**
- * Prefill kernel source: the same, with x [PREFILL_ROWS, K] (pad with zero rows); f32 and f16 read the four
+ * Prefill kernel source: the same, with x [4·blocks, K] (pad with zero rows; blocks a power of two,
+ * PREFILL_BLOCKS for prompts, 1 for the 4-row calls of a few rows: webasm/linear-kernels.ts); f32 and f16 read the four
  * streams as one constant `w` [16, kSlots(K)/4, 4G] (they lie one after another in the arena): with
  * `streamsPerStep` 4 in halves, two passes over j of two streams each; with 2 in k order, two streams per
  * step of an inner loop (the sums of matvecSource's form, in its order). int8 sums every row in k order in
  * both forms: with 4 the four rows in one loop, with 2 rows 0–1 and rows 2–3 in two passes over j (V8 11
  * loads all sixteen activation pairs of a step first and spills them: 1.2× faster in two passes, 0.88× on V8 13).
  */
-export function rowsSource(p: PackedLinearShape, streamsPerStep: 2 | 4 = 4): string {
+export function rowsSource(
+  p: PackedLinearShape,
+  streamsPerStep: 2 | 4 = 4,
+  blocks: number = PREFILL_BLOCKS,
+): string {
   const s = ['s0', 's1', 's2', 's3'];
   const lane = 'this.thread.y * 4 + this.thread.x';
-  const shift = Math.log2(PREFILL_BLOCKS);
+  const shift = Math.log2(blocks);
   const head = [
     `const g = this.thread.z >> ${shift};`,
-    `const r0 = (this.thread.z & ${PREFILL_BLOCKS - 1}) * 4;`,
+    `const r0 = (this.thread.z & ${blocks - 1}) * 4;`,
     ...s.map((v) => `let ${v} = 0;`),
   ];
   if (p.int8) {
@@ -287,18 +292,26 @@ export function linearRegionBytes(which: 'decode' | 'prefill', K: number, G: num
 
 /**
  * Writes a prefill call's output (raw[((((g·RB + rb)·4 + c)·4 + x)·4 + r] for feature 16g + 4x + c of row
- * 4·rb + r) into rows r0 … r0 + rows − 1 of `out` ([R, N] row-major): the four rows of a block at once, each
- * feature's four values read side by side (1.6× faster than a row at a time, whose reads stride by four).
+ * 4·rb + r, RB = `blocks`) into rows r0 … r0 + rows − 1 of `out` ([R, N] row-major): the four rows of a block
+ * at once, each feature's four values read side by side (1.6× faster than a row at a time, whose reads stride
+ * by four).
  * Whole groups of 16 features in whole blocks of 4 rows take loops over x and c without bounds (0.7 against
  * 1.0 ns per element for 128 × 3072, Node 20); a partial group or block, element by element.
  */
-export function scatterRows(raw: Float32Array, out: Float32Array, N: number, r0: number, rows: number): void {
+export function scatterRows(
+  raw: Float32Array,
+  out: Float32Array,
+  N: number,
+  r0: number,
+  rows: number,
+  blocks: number = PREFILL_BLOCKS,
+): void {
   const groups = Math.ceil(N / 16);
   for (let rb = 0; 4 * rb < rows; rb++) {
     const inBlock = Math.min(4, rows - 4 * rb);
     const to = (r0 + 4 * rb) * N;
     for (let g = 0; g < groups; g++) {
-      const block = (g * PREFILL_BLOCKS + rb) * 64;
+      const block = (g * blocks + rb) * 64;
       const features = Math.min(16, N - 16 * g);
       if (inBlock === 4 && features === 16) {
         for (let x = 0; x < 4; x++) {

@@ -1,5 +1,6 @@
 // The linear kernels of packed weights (ops/linear-webasm.ts): per weight a decode program (one row per
-// call) and a prefill program (PREFILL_ROWS rows per call), built on first use. int8 weights take their
+// call), a prefill program (PREFILL_ROWS rows per call) and the same built for 4 rows a call, each built on
+// first use. int8 weights take their
 // activations as int16 with per-row scales (activation-quant.ts, run by quantizer-module.ts). Weights of one
 // kind and shape sit at one offset of same-sized chunks (packed-weight.ts), so the first of them compiles each
 // kernel and the others instantiate that code over their own chunk.
@@ -30,7 +31,7 @@ import type { ThreadPool } from './thread-pool.js';
 
 type InputClass = new (value: unknown, size: number[]) => unknown;
 
-type Which = 'decode' | 'prefill';
+type Which = 'decode' | 'prefill' | 'rows4';
 /**
  * A program: the kernel, for f16 whether it reads the halves raw (RawHalfArray: no rebias multiply), and whether
  * it has the gelu_new epilogue (compiled only for a weight used with gelu: linear-webasm.ts).
@@ -92,34 +93,40 @@ export class LinearKernels {
     const xScale = weight.kind === 'f16' ? 2 ** ((raw ? 112 : 0) - weight.halfShift) : 1;
     // f32 and f16 kernels read kSlots(K) activations per row (zero-padded to the four weight streams)
     const Kp = kSlots(K);
+    // rows [0, blocked) in calls of PREFILL_ROWS, then calls of 4 rows, then at most one row by the decode kernel
     const blocked = prefillRowsOf(R);
-    if (blocked > 0) {
-      const prefill = this.#program(w, weight, 'prefill', raw, gelu);
-      // a call takes PREFILL_ROWS rows: the last one's missing rows are zeros (their outputs are dropped)
-      const tile = int8 ? undefined : buffers.take(PREFILL_ROWS * Kp);
-      for (let r = 0; r < blocked; r += PREFILL_ROWS) {
-        const rows = Math.min(PREFILL_ROWS, blocked - r);
+    const byFours = blocked + fourRowsOf(R - blocked);
+    // a call takes 4·blocks rows: the last one's missing rows are zeros (their outputs are dropped)
+    const callsOf = (which: 'prefill' | 'rows4', from: number, to: number) => {
+      const blocks = which === 'prefill' ? PREFILL_BLOCKS : 1;
+      const perCall = 4 * blocks;
+      const program = this.#program(w, weight, which, raw, gelu);
+      const tile = int8 ? undefined : buffers.take(perCall * Kp);
+      for (let r = from; r < to; r += perCall) {
+        const rows = Math.min(perCall, to - r);
         const block = x.subarray(r * K, (r + rows) * K);
         if (!tile) {
           // int8: rows are quantised straight from x, the missing ones zero
-          const q = this.#quantize(block, rows, K, PREFILL_ROWS);
-          prefill.call([q.values, qBias, q.scales], [flag], pool);
+          const q = this.#quantize(block, rows, K, perCall);
+          program.call([q.values, qBias, q.scales], [flag], pool);
         } else {
           if (Kp === K) tile.set(block);
           else padRows(block, rows, K, tile, Kp);
-          tile.fill(0, rows * Kp);
+          tile.fill(0, rows * Kp, perCall * Kp);
           if (xScale !== 1) scaleInPlace(tile, rows * Kp, xScale);
-          prefill.call([tile, qBias], [flag], pool);
+          program.call([tile.subarray(0, perCall * Kp), qBias], [flag], pool);
         }
-        scatterRows(prefill.output(), out, N, r, rows);
+        scatterRows(program.output(), out, N, r, rows, blocks);
       }
       if (tile) buffers.give(tile);
-      if (blocked === R) return out;
-    }
+    };
+    if (blocked > 0) callsOf('prefill', 0, blocked);
+    if (byFours > blocked) callsOf('rows4', blocked, byFours);
+    if (byFours === R) return out;
     const decode = this.#program(w, weight, 'decode', raw, gelu);
     // f32, f16: a row of K not a multiple of STREAMS is copied into a zero-padded one of kSlots(K)
     const copy = !int8 && (xScale !== 1 || Kp !== K) ? this.#rowCopy(Kp) : undefined;
-    for (let r = blocked; r < R; r++) {
+    for (let r = byFours; r < R; r++) {
       let row = x.subarray(r * K, (r + 1) * K);
       if (copy) {
         copy.set(row);
@@ -159,8 +166,9 @@ export class LinearKernels {
     const name: ProgramKey = `${which}${raw ? '-raw' : ''}${gelu ? '-gelu' : ''}`;
     const existing = entry[name];
     if (existing) return existing;
-    // the kernels of a weight (raw or rebiasing, with or without gelu) share its region: a call runs one of them
-    const own = weight.kernels[which];
+    // the kernels of a weight (raw or rebiasing, with or without gelu, 16 or 4 rows) share its region: a call
+    // runs one of them (the 4-row kernel's arguments and output fit in the prefill kernel's)
+    const own = weight.kernels[which === 'decode' ? 'decode' : 'prefill'];
     const key = [name, weight.kind, weight.K, weight.G, weight.finite, own.chunk.pages, own.offset].join('.');
     const code = this.#code.get(key);
     let program: WasmProgram;
@@ -189,6 +197,7 @@ export class LinearKernels {
     const length = streamLength(weight.kind, K, G);
     const bytes = length * PACKED_BYTES[weight.kind];
     const decode = which === 'decode';
+    const blocks = which === 'prefill' ? PREFILL_BLOCKS : 1;
     const step = this.form.streamsPerStep[weight.kind];
     const joined = decode ? step === 2 : !int8;
     const block = int8 ? [32, K2 / STREAMS] : [16, Kp / STREAMS];
@@ -209,25 +218,28 @@ export class LinearKernels {
       }
     }
     if (weight.scales) constants.scale = new Input(new Float32Array(16 * G), [16, G]);
-    const rows = decode ? 1 : PREFILL_ROWS;
+    const rows = decode ? 1 : 4 * blocks;
     // representative arguments: x (f32, or int8's int16 k pairs), bias, gelu, and int8's row scale(s)
     const x = int8
       ? new Input(new Int16Array(rows * 2 * K2), decode ? [2, K2] : [2, K2, rows])
       : new Input(new Float32Array(rows * Kp), decode ? [Kp] : [Kp, rows]);
     const rowScales = decode ? [0.5] : [new Input(new Float32Array(rows), [rows])];
     return {
-      source: decode ? matvecSource({ K, G, int8, gelu }, step) : rowsSource({ K, G, int8, gelu }, step),
+      source: decode
+        ? matvecSource({ K, G, int8, gelu }, step)
+        : rowsSource({ K, G, int8, gelu }, step, blocks),
       settings: {
-        output: decode ? [4, G] : [4, 4, G * PREFILL_BLOCKS],
+        output: decode ? [4, G] : [4, 4, G * blocks],
         returnType: 'Array(4)',
         constants,
         tactic: 'precision',
       },
       args: [x, new Input(new Float32Array(16 * G), [16, G]), 0, ...(int8 ? rowScales : [])],
       regions: { ...regions, ...(weight.scales ? { scale: weight.scales } : {}) },
-      own: weight.kernels[which],
+      own: weight.kernels[decode ? 'decode' : 'prefill'],
       threaded: true,
-      ...(decode ? {} : { chunksPerThread: PREFILL_CHUNKS_PER_THREAD }),
+      // a 4-row call streams through the weights as a decode call does: the pool's front-loaded chunks
+      ...(which === 'prefill' ? { chunksPerThread: PREFILL_CHUNKS_PER_THREAD } : {}),
     };
   }
 
@@ -271,6 +283,15 @@ export class LinearKernels {
 export function prefillRowsOf(R: number): number {
   const tail = R % PREFILL_ROWS;
   return tail <= PREFILL_ROWS / 2 ? R - tail : R;
+}
+
+/**
+ * How many of the `rest` rows left after the prefill blocks go in calls of 4 rows (the last one padded): all
+ * but a last single row, which the decode kernel takes. A 4-row call reads each weight once for its rows,
+ * where the decode kernel reads it once a row.
+ */
+export function fourRowsOf(rest: number): number {
+  return rest % 4 === 1 ? rest - 1 : rest;
 }
 
 /** The array kept in `cache` for `length`, made by `make` on first use. */
