@@ -1,9 +1,8 @@
 // The linear kernels of packed weights (ops/linear-webasm.ts): per weight a decode program (one row per
 // call), a prefill program (PREFILL_ROWS rows per call) and the same built for 4 rows a call, each built on
-// first use. int8 weights take their
-// activations as int16 with per-row scales (activation-quant.ts, run by quantizer-module.ts). Weights of one
-// kind and shape sit at one offset of same-sized chunks (packed-weight.ts), so the first of them compiles each
-// kernel and the others instantiate that code over their own chunk.
+// first use. int8 weights take their activations as int16 with per-row scales (activation-quant.ts, run by
+// quantizer-module.ts). Weights of one kind and shape sit at one offset of same-sized chunks (packed-weight.ts),
+// so the first of them compiles each kernel and the others instantiate that code over their own chunk.
 
 import type { DeviceBuffer as Buffer } from '../backend.js';
 import { RawHalfArray } from '../codegen/half-array.js';
