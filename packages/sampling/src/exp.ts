@@ -1,9 +1,10 @@
 // exp for the softmax sums of sampling (l − max ≤ 0), written out in JavaScript.
 //
 // A sampled step without a top_k takes one exp per vocabulary entry, often two (top-p's histogram, then the
-// draw over the kept tokens): 50,257 to 100,000 calls a step. `Math.exp` cost 10–15 ns a call in Node 20 and
-// 6–7 ns in Chromium 156 on this project's machine; this one, which the optimiser inlines, 4.5 ns in both. And
-// engines disagree on `Math.exp`'s last bits (Node 20 and Chromium 156 differ on about one argument in ten),
+// draw over the kept tokens): 50,257 to 100,000 calls a step. `Math.exp` cost 9–15 ns a call in Node 20 on this
+// project's machine, this one (which the optimiser inlines) 3.5–6.7 ns; in Chromium 156, whose `Math.exp` is
+// faster, the two cost about the same (4.5–12 ns each, alternated on a busy machine). And engines disagree on
+// `Math.exp`'s last bits (Node 20 and Chromium 156 differ on about one argument in ten),
 // so a draw that lands on a boundary could pick another token in a page than in Node; this function gives the
 // same bits on every engine (plain float64 arithmetic, which JavaScript never contracts into fused operations).
 //
