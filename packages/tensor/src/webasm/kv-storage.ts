@@ -9,7 +9,8 @@
 //   Only the positions written are ever touched, so a 1024-position cache costs resident memory in
 //   proportion to the positions used.
 //
-// Attention runs query rows in blocks of QB (1 when decoding, PREFILL_BLOCK otherwise) through four chained
+// Attention runs query rows in blocks of QB (1 when decoding one row, BATCH_BLOCK when decoding several,
+// PREFILL_BLOCK otherwise) through four chained
 // programs whose intermediates (scores, max, exp) stay in the arena: each program reads its predecessor's
 // output region in place.
 
@@ -32,6 +33,8 @@ import type { ProgramOptions, WasmProgram } from './program.js';
 
 /** Query rows per attention call in prefill (a power of two: the kernels split rows with shifts). */
 export const PREFILL_BLOCK = 32;
+/** Query rows per attention call when several rows decode one position each (beams, several sequences). */
+export const BATCH_BLOCK = 4;
 
 /** What the storage needs from its engine: regions, compiled (cached) programs and the thread pool. */
 export interface KVHost {
@@ -89,9 +92,10 @@ export class ArenaKVStorage implements KVStorage {
     // regions for a power-of-two layer count: the layers past n_layer are address space nobody touches
     const floats = this.#layers * shape.batch * shape.nHead * L * shape.headDim;
     const C = shape.nHead * shape.headDim;
-    // intermediates of both block sizes: scores and exp [QB·nH, L], plus qkv, max and output blocks
+    // intermediates of the three block sizes: scores and exp [QB·nH, L], plus qkv, max and output blocks
     const perBlock = (qb: number) => (2 * qb * shape.nHead * L + qb * (4 * C + shape.nHead)) * 4 + 4096;
-    const { k, v } = host.cacheRegions(floats * 4, floats * 4, perBlock(1) + perBlock(PREFILL_BLOCK));
+    const slack = perBlock(1) + perBlock(BATCH_BLOCK) + perBlock(PREFILL_BLOCK);
+    const { k, v } = host.cacheRegions(floats * 4, floats * 4, slack);
     this.#k = k;
     this.#v = v;
     this.#kView = new Float32Array(k.chunk.buffer, k.offset, floats);
@@ -137,7 +141,8 @@ export class ArenaKVStorage implements KVStorage {
     const C = nH * hd;
     const mask = args.mask && this.#widen(args.mask);
     const R = B * T;
-    const QB = T === 1 ? 1 : PREFILL_BLOCK;
+    // a decoding step of several rows (beams) runs them BATCH_BLOCK at a time: four calls a block, not a row
+    const QB = T === 1 ? (R === 1 ? 1 : BATCH_BLOCK) : PREFILL_BLOCK;
     const p = this.#programs({ layers: this.#layers, B, nH, hd, L: this.#L, QB, masked: !!mask });
     const src = qkv.storage as Float32Array;
     const host = this.#host;
