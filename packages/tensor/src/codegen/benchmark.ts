@@ -1,7 +1,8 @@
 // A self-contained webasm kernel-speed probe: the GPT-2 768×3072 matrix-vector product in the
 // repacked weight layout, timed on the gpu.js this package resolves, with the code-generation
-// extension installed the way the webasm backend installs it. The pack-and-import test calls it from
-// the workspace and from the installed tarball and compares the two medians.
+// extension installed the way the webasm backend installs it. It also reports a digest of the
+// WebAssembly module gpu.js generated: the pack-and-import test calls it from the workspace and from
+// the installed tarball and checks both generated the same module (identical code, no timing).
 
 import { TensorError } from '../errors.js';
 import gpujs from '../gpujs-module.js';
@@ -30,6 +31,28 @@ export interface WebasmMatvecBenchmark {
   maxRelativeError: number;
   /** what installWebasmCodegen reported: whether the fast path was active */
   codegen: WebasmCodegenStatus;
+  /**
+   * The generated WebAssembly module, as `fnv1a32 hex:byte length` (a fingerprint, not a cryptographic
+   * hash): equal digests mean the same machine code was compiled, so two installs can be compared
+   * without timing them. null when this gpu.js keeps no module bytes where 2.24.1 keeps them.
+   */
+  moduleDigest: string | null;
+}
+
+/** The kernel object behind gpu.js's run shortcut, as far as the module cache (2.24.1 internals). */
+interface ShortcutWithCache {
+  kernel?: { _moduleCache?: Map<string, { bytes?: Uint8Array | null }> };
+}
+
+/** `fnv1a32 hex:length` of the module the kernel's last call compiled, or null. */
+function moduleDigestOf(shortcut: unknown): string | null {
+  const cache = (shortcut as ShortcutWithCache).kernel?._moduleCache;
+  if (!(cache instanceof Map) || cache.size === 0) return null;
+  const bytes = [...cache.values()][cache.size - 1].bytes;
+  if (!(bytes instanceof Uint8Array)) return null;
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ bytes[i], 0x01000193);
+  return `${(hash >>> 0).toString(16).padStart(8, '0')}:${bytes.length}`;
 }
 
 function checkInteger(name: string, value: number, min: number, max: number, multipleOf = 1): number {
@@ -48,8 +71,8 @@ function checkInteger(name: string, value: number, min: number, max: number, mul
  * @example
  * ```ts
  * import { benchmarkWebasmMatvec } from '@gpt2js/tensor';
- * const { medianMs, codegen } = benchmarkWebasmMatvec();
- * console.log(`${medianMs.toFixed(2)} ms, fast path ${codegen.installed}`);
+ * const { medianMs, codegen, moduleDigest } = benchmarkWebasmMatvec();
+ * console.log(`${medianMs.toFixed(2)} ms, fast path ${codegen.installed}, module ${moduleDigest}`);
  * ```
  */
 export function benchmarkWebasmMatvec(options: WebasmMatvecBenchmarkOptions = {}): WebasmMatvecBenchmark {
@@ -84,6 +107,7 @@ export function benchmarkWebasmMatvec(options: WebasmMatvecBenchmarkOptions = {}
       },
     );
     const first = matvec(x) as unknown as Float32Array[];
+    const moduleDigest = moduleDigestOf(matvec);
     let maxRelativeError = 0;
     for (let c = 0; c < n; c++) {
       let reference = 0;
@@ -111,6 +135,7 @@ export function benchmarkWebasmMatvec(options: WebasmMatvecBenchmarkOptions = {}
       gflops: (2 * k * n) / (medianMs * 1e6),
       maxRelativeError,
       codegen,
+      moduleDigest,
     };
   } finally {
     gpu.destroy();

@@ -20,6 +20,29 @@ describe('benchmarkWebasmMatvec', () => {
     expect(result.gflops).toBeCloseTo((2 * 64 * 48) / (result.medianMs * 1e6), 10);
   });
 
+  it('fingerprints the generated module: the same on every call, another for stock gpu.js', () => {
+    const fast = benchmarkWebasmMatvec({ k: 96, n: 64, runs: 1 });
+    const again = benchmarkWebasmMatvec({ k: 96, n: 64, runs: 1 });
+    expect(fast.moduleDigest).toMatch(/^[0-9a-f]{8}:[1-9][0-9]*$/);
+    expect(again.moduleDigest).toBe(fast.moduleDigest);
+    const other = benchmarkWebasmMatvec({ k: 96, n: 128, runs: 1 });
+    expect(other.moduleDigest).not.toBe(fast.moduleDigest);
+
+    const globals = globalThis as Record<string, unknown>;
+    uninstallWebasmCodegen(gpujs);
+    globals.GPT2JS_WEBASM_CODEGEN = 0;
+    try {
+      const stock = benchmarkWebasmMatvec({ k: 96, n: 64, runs: 1 });
+      expect(stock.codegen.installed).toBe(false);
+      expect(stock.maxRelativeError).toBeLessThan(1e-5);
+      expect(stock.moduleDigest).toMatch(/^[0-9a-f]{8}:[1-9][0-9]*$/);
+      expect(stock.moduleDigest).not.toBe(fast.moduleDigest);
+    } finally {
+      delete globals.GPT2JS_WEBASM_CODEGEN;
+    }
+    expect(benchmarkWebasmMatvec({ k: 96, n: 64, runs: 1 }).moduleDigest).toBe(fast.moduleDigest);
+  });
+
   it('rejects an n that is not a multiple of 4, naming the range', () => {
     expect(() => benchmarkWebasmMatvec({ n: 10 })).toThrowError(
       /n must be a multiple of 4 in 4–262144, got 10/,
