@@ -3,7 +3,8 @@
 // compiled kernels serves every prompt length and every layer (layer, cache length and block are scalars).
 //
 //   cache (all layers): K4 [layers·B][L/4][nH][hd][4] (four positions side by side, the heads of a quad
-//   next to each other), V [layers·B·nH·L, hd],
+//   next to each other), V [layers·B·nH·W][L][hd/W] in column groups of W = valueWidth(hd) d (16 when hd is
+//   16 times a power of two, GPT-2's 64: four groups; else W = hd, position-major rows),
 //   layers = n_layer rounded up to a power of two (the regions reserve address space for the rest)
 //   qkv block: [QB, 3C], rows r0 … r0+QB−1 of the batch's [B·T, 3C] (row bt = b·T + t)
 //
@@ -167,37 +168,73 @@ export function expSource(p: WebasmAttentionShape): string {
 }
 
 /**
- * Head-dimension values per output cell: four (a cell returns Array(4), d = x + c·hd/4 for c = 0 … 3) when hd
- * is a multiple of 4, else one. Four independent sums per cell instead of one chain keep the multiply-adds
- * from waiting on each other, and share the cell's reads of P; each value still sums positions in order.
+ * Head-dimension values per output cell: four (a cell returns Array(4)) when hd is a multiple of 4, else one.
+ * Four independent sums per cell instead of one chain keep the multiply-adds from waiting on each other, and
+ * share the cell's reads of P; each value still sums positions in order.
  */
 export function outputComponents(p: WebasmAttentionShape): 1 | 4 {
   return p.hd % 4 === 0 ? 4 : 1;
 }
 
 /**
- * O: output [hd / n, nH, QB] of n = outputComponents values per cell; arguments e [4, nH, QB·L/4], v [hd,
- * layers·B·nH·L]. Read it with `outputRow`.
+ * Groups of 16 head dimensions, when hd is 16 times a power of two (GPT-2's 64: 4), else 0. Then V is stored
+ * in column groups ([bh][g][L][16]) and a SIMD cell of the output kernel, four lanes × four components, sums
+ * 16 consecutive d of one group: cell (x, y = h·G + g), component c holds d = 16g + 4c + x, and reads its
+ * group front to back, 64 bytes a position. With whole rows ([bh][L][hd], the layout for other hd, where
+ * component c holds d = x + c·hd/4) a cell reads 16 bytes from each of four lines of every row: at 900
+ * positions the output kernel took twice the scores kernel's time for the same bytes.
+ */
+export function valueGroups(hd: number): number {
+  const G = hd / 16;
+  return Number.isInteger(G) && (G & (G - 1)) === 0 ? G : 0;
+}
+
+/** d per row of the V cache: 16 in column groups (`valueGroups`), else hd. */
+export function valueWidth(hd: number): number {
+  return valueGroups(hd) ? 16 : hd;
+}
+
+/** The output kernel's cells: [x, y, z] = [4, nH·G, QB] (groups of 16 d), else [hd / n, nH, QB]. */
+export function outputCells(p: WebasmAttentionShape): number[] {
+  const G = valueGroups(p.hd);
+  return G ? [4, p.nH * G, p.QB] : [p.hd / outputComponents(p), p.nH, p.QB];
+}
+
+/** The V argument's dimensions: [W, (rows·L·hd) / W] for W = valueWidth(hd). */
+export function outputValueDims(p: WebasmAttentionShape, rows: number): number[] {
+  const W = valueWidth(p.hd);
+  return [W, (rows * p.L * p.hd) / W];
+}
+
+/**
+ * O: output `outputCells` of n = outputComponents values per cell; arguments e [4, nH, QB·L/4], v
+ * (`outputValueDims`). Read it with `outputRow`.
  */
 export function outputSource(p: WebasmAttentionShape): string {
   const n = outputComponents(p);
-  const X = p.hd / n;
+  const G = valueGroups(p.hd);
   const acc = Array.from({ length: n }, (_, c) => `acc${c}`);
   // the lane index must be this.thread.x itself (plus a literal) for the vector load
-  const column = (c: number) => (c === 0 ? 'this.thread.x' : `this.thread.x + ${c * X}`);
+  const step = G ? 4 : p.hd / n;
+  const read = (c: number, position: string) =>
+    `v[${position}][${c === 0 ? 'this.thread.x' : `this.thread.x + ${c * step}`}]`;
   return [
     'function (e, v, layer, L0, T, r0) {',
-    'const h = this.thread.y;',
+    ...(G
+      ? [`const h = this.thread.y >> ${Math.log2(G)};`, `const g = this.thread.y & ${G - 1};`]
+      : ['const h = this.thread.y;']),
     ...rowOf(p, 'this.thread.z'),
     `const lim = Math.min(L0 + t, ${p.L - 1});`,
-    `const vb = ((lyr * ${p.B} + b) * ${p.nH} + h) * ${p.L};`,
+    G
+      ? `const vb = (((lyr * ${p.B} + b) * ${p.nH} + h) * ${G} + g) * ${p.L};`
+      : `const vb = ((lyr * ${p.B} + b) * ${p.nH} + h) * ${p.L};`,
     ...acc.map((a) => `let ${a} = 0.0;`),
     'let sum = 0.0;',
     ...quads(p, 'e', (at) => [
       ...[0, 1, 2, 3].map((lane) => `const p${lane} = ${at(lane)};`),
       'sum += (p0 + p1) + (p2 + p3);',
       ...acc.flatMap((a, c) =>
-        [0, 1, 2, 3].map((lane) => `${a} += p${lane} * v[vb + jq * 4 + ${lane}][${column(c)}];`),
+        [0, 1, 2, 3].map((lane) => `${a} += p${lane} * ${read(c, `vb + jq * 4 + ${lane}`)};`),
       ),
     ]),
     n === 1 ? 'return acc0 / sum;' : `return [${acc.map((a) => `${a} / sum`).join(', ')}];`,
@@ -206,8 +243,8 @@ export function outputSource(p: WebasmAttentionShape): string {
 }
 
 /**
- * Copies rows [0, rows) of the output kernel's result (cell (x, h, i), component c holds d = x + c·hd/n) into
- * `out` at `at` in natural [row, C] order, heads concatenated.
+ * Copies rows [0, rows) of the output kernel's result (`outputSource` says which d each cell's components
+ * hold) into `out` at `at` in natural [row, C] order, heads concatenated.
  */
 export function outputRow(
   p: WebasmAttentionShape,
@@ -222,8 +259,21 @@ export function outputRow(
     out.set(result.subarray(0, rows * C), at);
     return;
   }
-  const X = p.hd / n;
+  const G = valueGroups(p.hd);
   let from = 0;
+  if (G) {
+    // cells (x, h·G + g, i), components c: d = 16g + 4c + x
+    for (let i = 0; i < rows; i++) {
+      for (let hg = 0; hg < p.nH * G; hg++) {
+        const to = at + i * C + hg * 16; // h·hd + 16g
+        for (let x = 0; x < 4; x++) {
+          for (let c = 0; c < 4; c++) out[to + 4 * c + x] = result[from++];
+        }
+      }
+    }
+    return;
+  }
+  const X = p.hd / n;
   for (let i = 0; i < rows; i++) {
     for (let h = 0; h < p.nH; h++) {
       const to = at + i * C + h * p.hd;

@@ -355,6 +355,9 @@ export function conformanceCases(): ConformanceCase[] {
     // hd 12: four head-dimension values per webasm output cell, three cells per head (no full SIMD quad)
     attentionCase(2, 2, 12, 6, 3, true),
     attentionCase(3, 1, 1, 1, 1, false),
+    // hd 32: webasm keeps V in two column groups of 16 d a head (hd 64: four; 48, 12, 6: whole rows);
+    // three rows decode as one block of BATCH_BLOCK, and the reorders move every group
+    attentionCase(3, 2, 32, 5, 2, true),
   );
   cases.push(...topKCases(), ...handCases);
   return cases;

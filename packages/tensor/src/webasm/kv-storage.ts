@@ -4,7 +4,8 @@
 //   K4 [layers·B][L/4][nH][hd][4]: four consecutive positions side by side, so the scores kernel reads them
 //      with one vector load per d, and the heads of one quad of positions next to each other, so the
 //      kernel's cells (head after head, then the next quad) read the cache front to back;
-//      V [layers·B·nH·L, hd]: position-major, one vector load per 4 dims
+//      V [layers·B·nH·hd/W][L][W]: column groups of W = valueWidth(hd) d (16 for GPT-2's 64), each a
+//      position-major run, so a SIMD cell of the output kernel reads its group front to back
 //      (layers: n_layer rounded up to a power of two, for the bounds proofs of ops/attention-webasm.ts).
 //   Only the positions written are ever touched, so a 1024-position cache costs resident memory in
 //   proportion to the positions used.
@@ -21,10 +22,12 @@ import {
   expSource,
   limitCells,
   maxSource,
-  outputComponents,
+  outputCells,
   outputRow,
   outputSource,
+  outputValueDims,
   scoresSource,
+  valueWidth,
   type WebasmAttentionShape,
 } from '../ops/attention-webasm.js';
 import type { Region } from './arena.js';
@@ -72,6 +75,8 @@ export class ArenaKVStorage implements KVStorage {
   readonly #v: Region;
   readonly #kView: Float32Array;
   readonly #vView: Float32Array;
+  /** d per V row: runs of L·W floats ("slabs"), hd / W of them per head */
+  readonly #W: number;
   readonly #Input: new (
     value: unknown,
     size: number[],
@@ -100,6 +105,7 @@ export class ArenaKVStorage implements KVStorage {
     this.#v = v;
     this.#kView = new Float32Array(k.chunk.buffer, k.offset, floats);
     this.#vView = new Float32Array(v.chunk.buffer, v.offset, floats);
+    this.#W = valueWidth(shape.headDim);
     this.bytes = (floats / this.#layers) * shape.nLayer * 8;
   }
 
@@ -110,6 +116,7 @@ export class ArenaKVStorage implements KVStorage {
     const src = qkv.storage as Float32Array;
     const k = this.#kView;
     const v = this.#vView;
+    const W = this.#W;
     this.#written = Math.max(this.#written, L0 + T);
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
@@ -119,12 +126,12 @@ export class ArenaKVStorage implements KVStorage {
         for (let h = 0; h < nH; h++) {
           const bh = (layer * B + b) * nH + h;
           const kAt = (quad * nH + h) * hd * 4 + (pos & 3);
-          const vAt = (bh * L + pos) * hd;
           const from = row + C + h * hd;
           // plain loops: a subarray per head and layer was most of this function's cost
-          for (let d = 0; d < hd; d++) {
-            k[kAt + d * 4] = src[from + d];
-            v[vAt + d] = src[from + C + d];
+          for (let d = 0; d < hd; d++) k[kAt + d * 4] = src[from + d];
+          for (let g = 0; g < hd; g += W) {
+            const vAt = (bh * hd + g) * L + pos * W; // slab bh·hd/W + g/W, row pos
+            for (let d = 0; d < W; d++) v[vAt + d] = src[from + C + g + d];
           }
         }
       }
@@ -186,9 +193,11 @@ export class ArenaKVStorage implements KVStorage {
     const sources = [...new Set(moved.map((b) => rows[b]))];
     const slot = new Map(sources.map((source, i) => [source, i]));
     // K is [layer][b][position quad][head][d][4]: a row's written positions are a prefix of its block;
-    // V is [layer][b][head][position][d]: one prefix per head
+    // V is [layer][b][head][group][position][d in group]: one prefix per slab (group of a head)
+    const W = this.#W;
+    const slabsPerHead = hd / W;
     const kSpan = Math.ceil(this.#written / 4) * 4 * nH * hd;
-    const vSpan = this.#written * hd;
+    const vSpan = this.#written * W;
     const saved = this.#reorderScratch(sources.length * kSpan);
     for (let layer = 0; layer < nLayer; layer++) {
       const base = layer * B * block;
@@ -199,8 +208,9 @@ export class ArenaKVStorage implements KVStorage {
         const i = slot.get(rows[b]) as number;
         this.#kView.set(saved.subarray(i * kSpan, (i + 1) * kSpan), base + b * block);
       }
-      for (let h = 0; h < nH; h++) {
-        const at = (b: number) => base + b * block + h * L * hd;
+      // V: a row's slabs of L·W floats, hd / W per head, each written up to the same position
+      for (let slab = 0; slab < nH * slabsPerHead; slab++) {
+        const at = (b: number) => base + b * block + slab * L * W;
         for (const [source, i] of slot)
           saved.set(this.#vView.subarray(at(source), at(source) + vSpan), i * vSpan);
         for (const b of moved) {
@@ -222,8 +232,9 @@ export class ArenaKVStorage implements KVStorage {
     this.#disposed = true;
     // the output kernel reads whole quads of positions (weights 0 past the limit): keep reused V rows finite
     const { nLayer, batch: B, nHead: nH, headDim: hd } = this.#shape;
-    for (let bh = 0; bh < nLayer * B * nH; bh++) {
-      this.#vView.fill(0, bh * this.#L * hd, (bh * this.#L + this.#written) * hd);
+    const W = this.#W;
+    for (let slab = 0; slab < (nLayer * B * nH * hd) / W; slab++) {
+      this.#vView.fill(0, slab * this.#L * W, (slab * this.#L + this.#written) * W);
     }
     this.#host.returnCacheRegions(this.#k, this.#v);
     this.#saved = new Float32Array(0);
@@ -315,10 +326,10 @@ export class ArenaKVStorage implements KVStorage {
     }));
     const output = host.program(`attention_output|${key}`, () => ({
       source: outputSource(s),
-      settings: settings([hd / outputComponents(s), nH, QB], attentionArgumentTypes(2, 4, 0)),
+      settings: settings(outputCells(s), attentionArgumentTypes(2, 4, 0)),
       args: [
         new Input(view(exp.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]),
-        new Input(view(this.#v, rows * L * hd), [hd, rows * L]),
+        new Input(view(this.#v, rows * L * hd), outputValueDims(s, rows)),
         ...scalars(4),
       ],
       bind: { e: exp.outputRegion, v: this.#v },
