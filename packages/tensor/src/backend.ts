@@ -2,7 +2,7 @@
 // reference), and an Engine stores 2-D f32 buffers and runs specs over them. Ops never see GPU.js.
 
 import { TensorError } from './errors.js';
-import type { BackendName, WeightDType } from './types.js';
+import type { BackendName, KVCacheDType, WeightDType } from './types.js';
 
 /** Shapes the kernel source is specialised for: every buffer is a 2-D [rows, cols] matrix. */
 export interface KernelDims {
@@ -132,6 +132,8 @@ export interface KVShape {
   readonly headDim: number;
   readonly maxLength: number;
   readonly batch: number;
+  /** the storage asked for; the engine may keep f32 (`KVStorage.dtype`) */
+  readonly dtype: KVCacheDType;
 }
 
 /**
@@ -140,6 +142,8 @@ export interface KVShape {
  */
 export interface KVStorage {
   readonly bytes: number;
+  /** how keys and values are stored */
+  readonly dtype: KVCacheDType;
   /** Writes the K and V thirds of `qkv` ([B·T, 3C]) at positions L0 … L0+T−1 of `layer`. */
   append(layer: number, qkv: DeviceBuffer, T: number, L0: number): void;
   /**

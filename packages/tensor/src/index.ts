@@ -34,6 +34,7 @@ export type {
   BackendName,
   BackendReport,
   KVCache,
+  KVCacheDType,
   KVCacheOptions,
   Tensor,
   Weight,

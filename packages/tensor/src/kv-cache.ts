@@ -5,7 +5,7 @@
 import type { DeviceBuffer, KernelSpec, KVStorage } from './backend.js';
 import type { BaseBackend } from './backends/base.js';
 import { TensorError } from './errors.js';
-import type { KVCache, KVCacheOptions } from './types.js';
+import type { KVCache, KVCacheDType, KVCacheOptions } from './types.js';
 
 interface AppendParams {
   readonly B: number;
@@ -86,6 +86,7 @@ export class KVCacheImpl implements KVCache {
   readonly headDim: number;
   readonly maxLength: number;
   readonly batch: number;
+  readonly dtype: KVCacheDType;
   #length = 0;
   #disposed = false;
   readonly #k: DeviceBuffer[] = [];
@@ -110,6 +111,13 @@ export class KVCacheImpl implements KVCache {
     check('headDim', options.headDim, 16384);
     check('maxLength', options.maxLength, 1 << 20);
     check('batch', options.batch ?? 1, 65536);
+    const dtype = options.dtype ?? 'f32';
+    if (dtype !== 'f32' && dtype !== 'f16') {
+      throw new TensorError(
+        'invalid_option',
+        `createKVCache: dtype must be 'f32' or 'f16', got ${JSON.stringify(options.dtype)}`,
+      );
+    }
     this.nLayer = options.nLayer;
     this.nHead = options.nHead;
     this.headDim = options.headDim;
@@ -121,7 +129,9 @@ export class KVCacheImpl implements KVCache {
       headDim: this.headDim,
       maxLength: this.maxLength,
       batch: this.batch,
+      dtype,
     });
+    this.dtype = this.storage?.dtype ?? 'f32';
     if (this.storage) return;
     const rows = this.batch * this.nHead * this.maxLength;
     const zeros = new Float32Array(rows * this.headDim);

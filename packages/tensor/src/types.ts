@@ -43,6 +43,8 @@ export interface KVCache {
   readonly length: number;
   readonly maxLength: number;
   readonly batch: number;
+  /** How keys and values are stored: 'f16' only where asked for and the backend keeps halves (webasm). */
+  readonly dtype: KVCacheDType;
   /** Called once per forward after every layer appended `steps` positions. */
   advance(steps: number): void;
   /** Beam search: new row i takes old row rows[i] (on the device). */
@@ -52,6 +54,9 @@ export interface KVCache {
   dispose(): void;
 }
 
+/** Storage of a KV cache's keys and values. */
+export type KVCacheDType = 'f32' | 'f16';
+
 /** Options of {@link Backend.createKVCache}. */
 export interface KVCacheOptions {
   nLayer: number;
@@ -60,6 +65,12 @@ export interface KVCacheOptions {
   maxLength: number;
   /** Batch rows, default 1. */
   batch?: number;
+  /**
+   * 'f32' (default) or 'f16': webasm then stores keys and values as IEEE halves (half the memory and the
+   * bytes each decoding step reads), rounded to nearest when appended; magnitudes below 2^-14 are stored as
+   * zero and beyond 65,504 as ±65,536. Other backends keep f32 (`cache.dtype` says which).
+   */
+  dtype?: KVCacheDType;
 }
 
 /** Options of {@link Backend.weight}. */

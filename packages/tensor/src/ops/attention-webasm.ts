@@ -33,7 +33,19 @@ export interface WebasmAttentionShape {
   /** query rows per call: 1 or a power of two */
   readonly QB: number;
   readonly masked: boolean;
+  /**
+   * K and V stored as raw halves (RawHalfArray: a value v reads as v·2^-112). The host scales q by
+   * HALF_Q_SCALE and `scale` by 2^112 / HALF_Q_SCALE, so each product q·k is the true one times 2^-16 (far
+   * from f32's subnormals, which x86 multiplies slowly); the exp kernel writes e·2^112, so each e·v is the true
+   * one, and the output divides by Σe·2^112 · 2^-112.
+   */
+  readonly half: boolean;
 }
+
+/** What the host multiplies q by for a half cache (see `half`). */
+export const HALF_Q_SCALE = 2 ** 96;
+/** What the host multiplies the score scale by for a half cache. */
+export const HALF_SCORE_SCALE = 2 ** 16;
 
 const MASKED = -1e30;
 
@@ -161,7 +173,7 @@ export function expSource(p: WebasmAttentionShape): string {
     'const sm = s[this.thread.z][this.thread.y][this.thread.x] - m[i][h];',
     EXP_SOURCE('sm', 'ex'),
     'let e = 0.0;',
-    'if (j <= L0 + t) { e = ex; }',
+    p.half ? `if (j <= L0 + t) { e = ex * ${2 ** 112}; }` : 'if (j <= L0 + t) { e = ex; }',
     'return e;',
     '}',
   ].join('\n');
@@ -237,7 +249,8 @@ export function outputSource(p: WebasmAttentionShape): string {
         [0, 1, 2, 3].map((lane) => `${a} += p${lane} * ${read(c, `vb + jq * 4 + ${lane}`)};`),
       ),
     ]),
-    n === 1 ? 'return acc0 / sum;' : `return [${acc.map((a) => `${a} / sum`).join(', ')}];`,
+    p.half ? `const norm = sum * ${2 ** -112};` : 'const norm = sum;',
+    n === 1 ? 'return acc0 / norm;' : `return [${acc.map((a) => `${a} / norm`).join(', ')}];`,
     '}',
   ].join('\n');
 }

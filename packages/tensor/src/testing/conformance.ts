@@ -16,7 +16,8 @@ import { linear } from '../ops/linear.js';
 import { softmax } from '../ops/softmax.js';
 import { takeRows } from '../ops/take-rows.js';
 import { argmax, topk } from '../ops/top-k.js';
-import type { Backend, Tensor, Weight, WeightDType } from '../types.js';
+import type { Backend, KVCacheDType, Tensor, Weight, WeightDType } from '../types.js';
+import { cacheHalfValue } from '../webasm/cache-half.js';
 import { expectClose, expectEqual, randomArray, seededRandom } from './compare.js';
 import { topKCases } from './conformance-top-k.js';
 
@@ -152,6 +153,12 @@ function embeddingCase(V: number, C: number, P: number, dtype: WeightDType): Con
   };
 }
 
+/** qkv rows whose K and V thirds an 'f16' cache stores exactly (q as drawn). */
+function halvesInKV(qkv: Float32Array, C: number): Float32Array {
+  for (let i = 0; i < qkv.length; i++) if (i % (3 * C) >= C) qkv[i] = cacheHalfValue(qkv[i]);
+  return qkv;
+}
+
 function attentionCase(
   B: number,
   nH: number,
@@ -159,16 +166,25 @@ function attentionCase(
   T: number,
   steps: number,
   masked: boolean,
+  dtype: KVCacheDType = 'f32',
 ): ConformanceCase {
   return {
-    name: `attention B=${B} nH=${nH} hd=${hd} prefill T=${T} + ${steps} decode steps${masked ? ' left-padded' : ''} + reorder + crop`,
+    name: `attention B=${B} nH=${nH} hd=${hd} prefill T=${T} + ${steps} decode steps${masked ? ' left-padded' : ''} + reorder + crop${dtype === 'f16' ? ', f16 cache of K and V that are halves' : ''}`,
     big: false,
     async run(backend, reference) {
       const rnd = seededRandom(B * 31 + nH * 7 + hd + T);
       const C = nH * hd;
       const maxLength = T + steps + 2;
-      const caches = [backend, reference].map((be) =>
-        be.createKVCache({ nLayer: 2, nHead: nH, headDim: hd, maxLength, batch: B }),
+      // the reference keeps f32; an f16 cache of values that are halves must give the same results
+      const caches = [backend, reference].map((be, i) =>
+        be.createKVCache({
+          nLayer: 2,
+          nHead: nH,
+          headDim: hd,
+          maxLength,
+          batch: B,
+          dtype: i ? 'f32' : dtype,
+        }),
       );
       const pad = (length: number) => {
         const mask = new Float32Array(B * length).fill(1);
@@ -177,7 +193,8 @@ function attentionCase(
         return mask;
       };
       const step = async (t: number, label: string) => {
-        const qkv = randomArray(rnd, B * t * 3 * C, 2);
+        const drawn = randomArray(rnd, B * t * 3 * C, 2);
+        const qkv = dtype === 'f16' ? halvesInKV(drawn, C) : drawn;
         const L = caches[0].length + t;
         const results = [backend, reference].map((be, i) => {
           const opts = {
@@ -254,6 +271,26 @@ const handCases: ConformanceCase[] = [
         scale: 1,
       });
       expectClose('mean of two', await read(second.output), Float32Array.of(4, 6), 1e-6);
+      cache.dispose();
+    },
+  },
+  {
+    name: "attention by hand: an 'f16' cache gives back its values rounded to halves, where it keeps halves",
+    big: false,
+    async run(backend) {
+      const cache = backend.createKVCache({ nLayer: 1, nHead: 1, headDim: 4, maxLength: 4, dtype: 'f16' });
+      // one key, so the output is v as the cache gives it back: 1 + 2^-11 is a tie (to even: 1), 1e-5 is
+      // below the halves' normal range (0), 1 + 3·2^-11 a tie rounded up, −π to 11 bits
+      const v = [1 + 2 ** -11, 1e-5, 1 + 3 * 2 ** -11, -Math.PI];
+      const row = Float32Array.of(0.5, -1, 2, 0.25, 1e-5, 3, -7, 1e3, ...v);
+      const { output } = attention(backend.tensor(row, [1, 12]), cache, 0, { batch: 1, scale: 0.5 });
+      const kept = cache.dtype === 'f16' ? [1, 0, 1 + 2 * 2 ** -10, -3.140625] : v.map(Math.fround);
+      expectClose(
+        `v from a cache of dtype ${cache.dtype}`,
+        await read(output),
+        Float32Array.from(kept),
+        1e-6,
+      );
       cache.dispose();
     },
   },
@@ -358,6 +395,9 @@ export function conformanceCases(): ConformanceCase[] {
     // hd 32: webasm keeps V in two column groups of 16 d a head (hd 64: four; 48, 12, 6: whole rows);
     // three rows decode as one block of BATCH_BLOCK, and the reorders move every group
     attentionCase(3, 2, 32, 5, 2, true),
+    attentionCase(1, 12, 64, 7, 2, false, 'f16'),
+    attentionCase(3, 2, 32, 5, 2, true, 'f16'),
+    attentionCase(2, 3, 6, 9, 2, false, 'f16'),
   );
   cases.push(...topKCases(), ...handCases);
   return cases;

@@ -17,9 +17,12 @@
 
 import type { DeviceBuffer, KVShape, KVStorage } from '../backend.js';
 import { DeviceBuffer as Buffer } from '../backend.js';
+import { RawHalfArray } from '../codegen/half-array.js';
 import {
   attentionArgumentTypes,
   expSource,
+  HALF_Q_SCALE,
+  HALF_SCORE_SCALE,
   limitCells,
   maxSource,
   outputCells,
@@ -30,7 +33,9 @@ import {
   valueWidth,
   type WebasmAttentionShape,
 } from '../ops/attention-webasm.js';
+import type { KVCacheDType } from '../types.js';
 import type { Region } from './arena.js';
+import { cacheHalfBits } from './cache-half.js';
 import type { HostBuffers } from './host-buffers.js';
 import type { ProgramOptions, WasmProgram } from './program.js';
 
@@ -65,16 +70,20 @@ interface AttentionPrograms {
   output: WasmProgram;
 }
 
+/** One cache region's values: f32, or half bit patterns. */
+type CacheView = Float32Array | Uint16Array;
+
 export class ArenaKVStorage implements KVStorage {
   readonly bytes: number;
+  readonly dtype: KVCacheDType;
   readonly #shape: KVShape;
   readonly #L: number;
   readonly #layers: number;
   readonly #host: KVHost;
   readonly #k: Region;
   readonly #v: Region;
-  readonly #kView: Float32Array;
-  readonly #vView: Float32Array;
+  readonly #kView: CacheView;
+  readonly #vView: CacheView;
   /** d per V row: runs of L·W floats ("slabs"), hd / W of them per head */
   readonly #W: number;
   readonly #Input: new (
@@ -84,7 +93,7 @@ export class ArenaKVStorage implements KVStorage {
   /** One past the highest position written: V rows up to it are zeroed before the regions are reused. */
   #written = 0;
   /** reorder's copy of its source rows. */
-  #saved = new Float32Array(0);
+  #saved: CacheView = new Float32Array(0);
   #disposed = false;
 
   constructor(shape: KVShape, host: KVHost, Input: new (value: unknown, size: number[]) => unknown) {
@@ -100,24 +109,47 @@ export class ArenaKVStorage implements KVStorage {
     // intermediates of the three block sizes: scores and exp [QB·nH, L], plus qkv, max and output blocks
     const perBlock = (qb: number) => (2 * qb * shape.nHead * L + qb * (4 * C + shape.nHead)) * 4 + 4096;
     const slack = perBlock(1) + perBlock(BATCH_BLOCK) + perBlock(PREFILL_BLOCK);
-    const { k, v } = host.cacheRegions(floats * 4, floats * 4, slack);
+    this.dtype = shape.dtype;
+    const size = shape.dtype === 'f16' ? 2 : 4;
+    const { k, v } = host.cacheRegions(floats * size, floats * size, slack);
     this.#k = k;
     this.#v = v;
-    this.#kView = new Float32Array(k.chunk.buffer, k.offset, floats);
-    this.#vView = new Float32Array(v.chunk.buffer, v.offset, floats);
+    const view = (r: Region): CacheView =>
+      shape.dtype === 'f16'
+        ? new Uint16Array(r.chunk.buffer, r.offset, floats)
+        : new Float32Array(r.chunk.buffer, r.offset, floats);
+    this.#kView = view(k);
+    this.#vView = view(v);
     this.#W = valueWidth(shape.headDim);
-    this.bytes = (floats / this.#layers) * shape.nLayer * 8;
+    this.bytes = (floats / this.#layers) * shape.nLayer * 2 * size;
   }
 
   append(layer: number, qkv: DeviceBuffer, T: number, L0: number): void {
+    const src = qkv.storage as Float32Array;
+    this.#written = Math.max(this.#written, L0 + T);
+    if (this.dtype === 'f16') {
+      const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
+      this.#appendHalf(layer, bits, T, L0, this.#kView as Uint16Array, this.#vView as Uint16Array);
+    } else {
+      this.#appendFloat(layer, src, T, L0, this.#kView as Float32Array, this.#vView as Float32Array);
+    }
+  }
+
+  // The two appends are the same loops over a different store (a half's bits, rounded, or the value):
+  // one function each keeps every store monomorphic. K at kAt(…) + 4d, V at vAt(…) + d within a group.
+
+  #appendFloat(
+    layer: number,
+    src: Float32Array,
+    T: number,
+    L0: number,
+    k: Float32Array,
+    v: Float32Array,
+  ): void {
     const { batch: B, nHead: nH, headDim: hd } = this.#shape;
     const L = this.#L;
-    const C = nH * hd;
-    const src = qkv.storage as Float32Array;
-    const k = this.#kView;
-    const v = this.#vView;
     const W = this.#W;
-    this.#written = Math.max(this.#written, L0 + T);
+    const C = nH * hd;
     for (let b = 0; b < B; b++) {
       for (let t = 0; t < T; t++) {
         const row = (b * T + t) * 3 * C;
@@ -138,6 +170,30 @@ export class ArenaKVStorage implements KVStorage {
     }
   }
 
+  #appendHalf(layer: number, src: Uint32Array, T: number, L0: number, k: Uint16Array, v: Uint16Array): void {
+    const { batch: B, nHead: nH, headDim: hd } = this.#shape;
+    const L = this.#L;
+    const W = this.#W;
+    const C = nH * hd;
+    for (let b = 0; b < B; b++) {
+      for (let t = 0; t < T; t++) {
+        const row = (b * T + t) * 3 * C;
+        const pos = L0 + t;
+        const quad = (layer * B + b) * (L / 4) + (pos >> 2);
+        for (let h = 0; h < nH; h++) {
+          const bh = (layer * B + b) * nH + h;
+          const kAt = (quad * nH + h) * hd * 4 + (pos & 3);
+          const from = row + C + h * hd;
+          for (let d = 0; d < hd; d++) k[kAt + d * 4] = cacheHalfBits(src[from + d]);
+          for (let g = 0; g < hd; g += W) {
+            const vAt = (bh * hd + g) * L + pos * W;
+            for (let d = 0; d < W; d++) v[vAt + d] = cacheHalfBits(src[from + C + g + d]);
+          }
+        }
+      }
+    }
+  }
+
   attention(
     layer: number,
     qkv: DeviceBuffer,
@@ -150,7 +206,8 @@ export class ArenaKVStorage implements KVStorage {
     const R = B * T;
     // a decoding step of several rows (beams) runs them BATCH_BLOCK at a time: four calls a block, not a row
     const QB = T === 1 ? (R === 1 ? 1 : BATCH_BLOCK) : PREFILL_BLOCK;
-    const p = this.#programs({ layers: this.#layers, B, nH, hd, L: this.#L, QB, masked: !!mask });
+    const half = this.dtype === 'f16';
+    const p = this.#programs({ layers: this.#layers, B, nH, hd, L: this.#L, QB, masked: !!mask, half });
     const src = qkv.storage as Float32Array;
     const host = this.#host;
     const out = host.buffers.take(R * C);
@@ -160,6 +217,7 @@ export class ArenaKVStorage implements KVStorage {
       const rows = Math.min(QB, R - r0);
       block.fill(0);
       block.set(src.subarray(r0 * 3 * C, (r0 + rows) * 3 * C));
+      if (half) scaleQueries(block, rows, C);
       // positions past the block's last causal limit are never computed
       let limit = 0;
       for (let i = 0; i < rows; i++) limit = Math.max(limit, L0 + ((r0 + i) % T));
@@ -167,7 +225,7 @@ export class ArenaKVStorage implements KVStorage {
       host.callProgram(
         p.scores,
         mask ? [block, null, mask] : [block, null],
-        [layer, L0, T, r0, scale],
+        [layer, L0, T, r0, half ? scale * HALF_SCORE_SCALE : scale],
         cells,
       );
       host.callProgram(p.max, [null], [layer, L0, T, r0]);
@@ -222,8 +280,10 @@ export class ArenaKVStorage implements KVStorage {
   }
 
   /** Host scratch for `reorder`, kept from call to call (grown when needed). */
-  #reorderScratch(length: number): Float32Array {
-    if (this.#saved.length < length) this.#saved = new Float32Array(length);
+  #reorderScratch(length: number): CacheView {
+    if (this.#saved.length < length) {
+      this.#saved = this.dtype === 'f16' ? new Uint16Array(length) : new Float32Array(length);
+    }
     return this.#saved;
   }
 
@@ -281,10 +341,12 @@ export class ArenaKVStorage implements KVStorage {
     const { B, nH, hd, L, QB } = s;
     const C = nH * hd;
     const Input = this.#Input;
-    const key = `${s.layers}.${B}.${nH}.${hd}.${L}.${QB}.${s.masked}@${this.#k.chunk.id}:${this.#k.offset}:${this.#v.offset}`;
+    const key = `${s.layers}.${B}.${nH}.${hd}.${L}.${QB}.${s.masked}.${s.half}@${this.#k.chunk.id}:${this.#k.offset}:${this.#v.offset}`;
     const f32 = (n: number) => new Float32Array(n);
     // a bound argument's representative value is a view of the region it reads
     const view = (r: Region, n: number) => new Float32Array(r.chunk.buffer, r.offset, n);
+    const cacheView = (r: Region, n: number) =>
+      s.half ? RawHalfArray.fromBits(new Uint16Array(r.chunk.buffer, r.offset, n)) : view(r, n);
     const settings = (output: number[], types: string[]) => ({
       output,
       argumentTypes: types,
@@ -299,7 +361,7 @@ export class ArenaKVStorage implements KVStorage {
       settings: settings([4, nH, (QB * L) / 4], attentionArgumentTypes(s.masked ? 3 : 2, 4, 1)),
       args: [
         new Input(f32(QB * 3 * C), [3 * C, QB]),
-        new Input(view(this.#k, rows * L * hd), [4, rows * (L / 4) * hd]),
+        new Input(cacheView(this.#k, rows * L * hd), [4, rows * (L / 4) * hd]),
         ...(s.masked ? [new Input(f32(B * L), [L, B])] : []),
         ...scalars(5),
       ],
@@ -329,12 +391,20 @@ export class ArenaKVStorage implements KVStorage {
       settings: settings(outputCells(s), attentionArgumentTypes(2, 4, 0)),
       args: [
         new Input(view(exp.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]),
-        new Input(view(this.#v, rows * L * hd), outputValueDims(s, rows)),
+        new Input(cacheView(this.#v, rows * L * hd), outputValueDims(s, rows)),
         ...scalars(4),
       ],
       bind: { e: exp.outputRegion, v: this.#v },
       threaded: true,
     }));
     return { shape: s, scores, max, exp, output };
+  }
+}
+
+/** A half cache's queries: the q third of each of the block's first `rows` rows times HALF_Q_SCALE. */
+function scaleQueries(block: Float32Array, rows: number, C: number): void {
+  for (let r = 0; r < rows; r++) {
+    const at = r * 3 * C;
+    for (let c = 0; c < C; c++) block[at + c] *= HALF_Q_SCALE;
   }
 }
