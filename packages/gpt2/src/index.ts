@@ -25,7 +25,7 @@ export {
 } from './load/safetensors.js';
 export { encodeSafetensors, safetensorsHeader, type TensorEntry } from './load/safetensors-writer.js';
 export { type ParamSpec, parameterSpecs, planStateDict, type StateDictPlan } from './load/state-dict.js';
-export { GPT2Model, type GPT2ModelOutput } from './modules/gpt2-model.js';
+export { GPT2Model, type GPT2ModelOutput, type ModelOptions } from './modules/gpt2-model.js';
 export type { ForwardInput } from './modules/inputs.js';
 export { GPT2LMHeadModel, type LMForwardInput, type LMOutput } from './modules/lm-head-model.js';
 export { DeviceStepLogits, GPT2Session } from './modules/session.js';

@@ -13,6 +13,7 @@ import {
   type Backend,
   type BackendName,
   createBackend,
+  type KVCacheDType,
   type Tensor,
   type Weight,
   type WeightDType,
@@ -39,6 +40,11 @@ export interface LoadOptions extends Omit<HubOptions, 'onProgress'> {
   backend?: BackendName | 'auto' | Backend;
   /** Storage of the weight matrices (wte and every Conv1D): 'f32' (default), 'f16' or 'int8'. */
   dtype?: WeightDType;
+  /**
+   * Storage of the keys and values the model caches while it decodes: 'f32' (default) or 'f16' (webasm keeps
+   * halves: half the cache's memory, and fewer bytes read a step at long contexts; other backends keep f32).
+   */
+  kvCacheDtype?: KVCacheDType;
   /** Worker threads for backends that use them (webasm); passed to createBackend. */
   threads?: number;
   /**
@@ -58,6 +64,7 @@ export interface LoadedCheckpoint {
   readonly weights: GPT2Weights;
   /** True when the loader created the backend (the model then disposes it). */
   readonly ownsBackend: boolean;
+  readonly kvCacheDtype: KVCacheDType;
 }
 
 const DTYPES: readonly WeightDType[] = ['f32', 'f16', 'int8'];
@@ -75,6 +82,10 @@ export function validateLoadOptions(options: LoadOptions): void {
       `dtype must be one of ${DTYPES.join(', ')}, got ${JSON.stringify(options.dtype)}`,
     );
   }
+  const kv = options.kvCacheDtype;
+  if (kv !== undefined && kv !== 'f32' && kv !== 'f16') {
+    throw new GPT2Error('invalid_option', `kvCacheDtype must be 'f32' or 'f16', got ${JSON.stringify(kv)}`);
+  }
   const b = options.backend;
   if (b !== undefined && !isBackend(b) && !BACKENDS.includes(b as string)) {
     throw new GPT2Error(
@@ -89,7 +100,15 @@ export function validateLoadOptions(options: LoadOptions): void {
 
 /** The hub options inside LoadOptions, with download progress forwarded as `phase: 'download'`. */
 export function hubOptionsOf(options: LoadOptions): HubOptions {
-  const { backend: _b, dtype: _d, threads: _t, kernelCache: _k, onProgress, ...hub } = options;
+  const {
+    backend: _b,
+    dtype: _d,
+    kvCacheDtype: _c,
+    threads: _t,
+    kernelCache: _k,
+    onProgress,
+    ...hub
+  } = options;
   return onProgress === undefined
     ? hub
     : {
@@ -279,7 +298,13 @@ export async function loadPretrained(
           ...(options.kernelCache === undefined ? {} : { kernelCache: options.kernelCache }),
         });
     const made = await upload(plan, backend, options.dtype ?? 'f32', options.onProgress);
-    return { config, backend, weights: assemble(made, config), ownsBackend };
+    return {
+      config,
+      backend,
+      weights: assemble(made, config),
+      ownsBackend,
+      kvCacheDtype: options.kvCacheDtype ?? 'f32',
+    };
   } catch (e) {
     if (ownsBackend) backend?.dispose();
     throw e;

@@ -1,7 +1,14 @@
 // GPT2Model: wte + wpe → h[0 … n_layer) → ln_f (nanoGPT's GPT.forward without the head), with the KV cache,
 // padding mask, position ids and the optional hidden states / attention probabilities of HF's outputs.
 
-import { type Backend, embedding, type KVCache, layerNorm, type Tensor } from '@gpt2js/tensor';
+import {
+  type Backend,
+  embedding,
+  type KVCache,
+  type KVCacheDType,
+  layerNorm,
+  type Tensor,
+} from '@gpt2js/tensor';
 import type { GPT2Config } from '../config.js';
 import { GPT2Error } from '../errors.js';
 import { type LoadOptions, loadPretrained } from '../load/from-pretrained.js';
@@ -38,6 +45,14 @@ function exclusive<T>(backend: Backend, fn: () => Promise<T>): Promise<T> {
   return run;
 }
 
+/** Options of the model constructors (`fromPretrained` sets them from its LoadOptions). */
+export interface ModelOptions {
+  /** Dispose the backend with the model. */
+  ownsBackend?: boolean;
+  /** Storage of the KV caches the model creates: 'f32' (default) or 'f16' (see LoadOptions). */
+  kvCacheDtype?: KVCacheDType;
+}
+
 /**
  * Hugging Face's GPT2Model: the transformer without a head; returns hidden states.
  * @example
@@ -52,19 +67,17 @@ export class GPT2Model {
   readonly #weights: GPT2Weights;
   readonly #ownsBackend: boolean;
   readonly #scales: number[];
+  /** Storage of the KV caches this model creates ('f16' keeps halves where the backend can: webasm). */
+  readonly kvCacheDtype: KVCacheDType;
   #disposed = false;
 
   /** Wraps weights already on `backend` (see `fromPretrained` for loading). */
-  constructor(
-    config: GPT2Config,
-    weights: GPT2Weights,
-    backend: Backend,
-    options: { ownsBackend?: boolean } = {},
-  ) {
+  constructor(config: GPT2Config, weights: GPT2Weights, backend: Backend, options: ModelOptions = {}) {
     this.config = config;
     this.backend = backend;
     this.#weights = weights;
     this.#ownsBackend = options.ownsBackend ?? false;
+    this.kvCacheDtype = options.kvCacheDtype ?? 'f32';
     const base = config.scale_attn_weights ? 1 / Math.sqrt(config.headDim) : 1;
     this.#scales = Array.from({ length: config.n_layer }, (_, i) =>
       config.scale_attn_by_inverse_layer_idx ? base / (i + 1) : base,
@@ -76,8 +89,8 @@ export class GPT2Model {
    * @example const model = await GPT2Model.fromPretrained('gpt2', { dtype: 'f16' });
    */
   static async fromPretrained(source: string, options?: LoadOptions): Promise<GPT2Model> {
-    const { config, weights, backend, ownsBackend } = await loadPretrained(source, options);
-    return new GPT2Model(config, weights, backend, { ownsBackend });
+    const { config, weights, backend, ownsBackend, kvCacheDtype } = await loadPretrained(source, options);
+    return new GPT2Model(config, weights, backend, { ownsBackend, kvCacheDtype });
   }
 
   /** @internal The loaded parameters (shared with the LM head model). */
@@ -110,6 +123,7 @@ export class GPT2Model {
         headDim: config.headDim,
         maxLength: useCache ? config.n_positions : prepared.steps,
         batch: prepared.batch,
+        dtype: this.kvCacheDtype,
       });
     try {
       const out = await exclusive(backend, () =>

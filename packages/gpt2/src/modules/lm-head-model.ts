@@ -8,7 +8,7 @@ import type { GPT2Config } from '../config.js';
 import { GPT2Error } from '../errors.js';
 import { type LoadOptions, loadPretrained } from '../load/from-pretrained.js';
 import { countParameters, lmHeadModelTree, renderModule, renderSummary } from '../module-tree.js';
-import { GPT2Model, type Head } from './gpt2-model.js';
+import { GPT2Model, type Head, type ModelOptions } from './gpt2-model.js';
 import type { ForwardInput } from './inputs.js';
 import { GPT2Session } from './session.js';
 import type { GPT2Weights } from './weights.js';
@@ -42,12 +42,7 @@ export class GPT2LMHeadModel implements CausalLM {
   readonly transformer: GPT2Model;
   readonly #head: Weight;
 
-  constructor(
-    config: GPT2Config,
-    weights: GPT2Weights,
-    backend: Backend,
-    options: { ownsBackend?: boolean } = {},
-  ) {
+  constructor(config: GPT2Config, weights: GPT2Weights, backend: Backend, options: ModelOptions = {}) {
     this.transformer = new GPT2Model(config, weights, backend, options);
     this.#head = weights.lm_head ?? weights.wte;
   }
@@ -57,8 +52,8 @@ export class GPT2LMHeadModel implements CausalLM {
    * @example const model = await GPT2LMHeadModel.fromPretrained('gpt2', { dtype: 'int8' });
    */
   static async fromPretrained(source: string, options?: LoadOptions): Promise<GPT2LMHeadModel> {
-    const { config, weights, backend, ownsBackend } = await loadPretrained(source, options);
-    return new GPT2LMHeadModel(config, weights, backend, { ownsBackend });
+    const { config, weights, backend, ownsBackend, kvCacheDtype } = await loadPretrained(source, options);
+    return new GPT2LMHeadModel(config, weights, backend, { ownsBackend, kvCacheDtype });
   }
 
   /** The model's configuration. */

@@ -74,6 +74,7 @@ export class GPT2Session implements CausalLMSession {
       headDim: config.headDim,
       maxLength: config.n_positions,
       batch,
+      dtype: model.transformer.kvCacheDtype,
     });
   }
 
