@@ -50,6 +50,7 @@ export async function runGenerateCommand(
     {
       backend: options.backend,
       dtype: options.dtype,
+      kvCacheDtype: options.kvCache,
       onProgress: (e) => progress.update(e),
       signal: controller.signal,
     },

@@ -1,5 +1,5 @@
 // The text of `gpt2js --help`: every option with its default and allowed range.
-import { BACKENDS, DEFAULT_MAX_NEW_TOKENS, DTYPES } from './options.js';
+import { BACKENDS, DEFAULT_MAX_NEW_TOKENS, DTYPES, KV_CACHE_DTYPES } from './options.js';
 
 /** The help text printed by `gpt2js --help`. */
 export function helpText(version: string): string {
@@ -15,6 +15,8 @@ Model:
                               (gpt2, distilgpt2, owner/name); default: the embedded gpt2-tiny
   -b, --backend <name>        ${BACKENDS.join(' | ')} (default auto: the fastest available)
       --dtype <type>          weight storage: ${DTYPES.join(' | ')} (default f32)
+      --kv-cache <type>       key/value cache storage: ${KV_CACHE_DTYPES.join(' | ')} (default f32; f16 halves
+                              its memory on webasm, other backends keep f32)
 
 Generation (default: sampling with the model's generation_config, else temperature 1, top-k 50):
   -n, --max-new-tokens <n>    integer ≥ 1 (default ${DEFAULT_MAX_NEW_TOKENS}; lowered to fit the context, with a note)

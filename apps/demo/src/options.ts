@@ -7,9 +7,12 @@ import { DemoError } from './errors.js';
 export const BACKENDS = ['auto', 'webgpu', 'webgl2', 'webgl', 'headlessgl', 'webasm', 'cpu'] as const;
 /** Weight storages accepted by `--dtype`. */
 export const DTYPES = ['f32', 'f16', 'int8'] as const;
+/** KV cache storages accepted by `--kv-cache`. */
+export const KV_CACHE_DTYPES = ['f32', 'f16'] as const;
 
 export type BackendChoice = (typeof BACKENDS)[number];
 export type DTypeChoice = (typeof DTYPES)[number];
+export type KVCacheChoice = (typeof KV_CACHE_DTYPES)[number];
 
 /** Default number of new tokens (Hugging Face's text-generation pipeline for GPT-2 stops at 50 tokens). */
 export const DEFAULT_MAX_NEW_TOKENS = 50;
@@ -28,6 +31,7 @@ export interface CliOptions {
   numReturnSequences: number;
   backend: BackendChoice;
   dtype: DTypeChoice;
+  kvCache: KVCacheChoice;
   config: boolean;
   summary: boolean;
   json: boolean;
@@ -47,6 +51,7 @@ const spec = {
   'num-return-sequences': { type: 'string' },
   backend: { type: 'string', short: 'b' },
   dtype: { type: 'string' },
+  'kv-cache': { type: 'string' },
   config: { type: 'boolean' },
   summary: { type: 'boolean' },
   json: { type: 'boolean' },
@@ -144,6 +149,7 @@ export function parseCliOptions(argv: readonly string[]): CliOptions {
     numReturnSequences: integer('num-return-sequences', v['num-return-sequences'], 1, 64) ?? 1,
     backend: oneOf('backend', v.backend, BACKENDS, 'auto'),
     dtype: oneOf('dtype', v.dtype, DTYPES, 'f32'),
+    kvCache: oneOf('kv-cache', v['kv-cache'], KV_CACHE_DTYPES, 'f32'),
     config: v.config ?? false,
     summary: v.summary ?? false,
     json: v.json ?? false,

@@ -11,7 +11,7 @@ import {
   generate,
   type StepEvent,
 } from '@gpt2js/sampling';
-import type { BackendName, BackendReport, WeightDType } from '@gpt2js/tensor';
+import type { BackendName, BackendReport, KVCacheDType, WeightDType } from '@gpt2js/tensor';
 import { GPT2Tokenizer } from '@gpt2js/tokenizer';
 import { promptLogprob } from './logits.js';
 import type { ProgressEvent } from './progress.js';
@@ -35,6 +35,7 @@ export interface LoadedModel {
 export interface LoadModelOptions {
   backend?: BackendName | 'auto';
   dtype?: WeightDType;
+  kvCacheDtype?: KVCacheDType;
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
   hub?: HubOptions;
@@ -97,6 +98,7 @@ export async function loadModel(
       ...hub,
       backend: options.backend ?? 'auto',
       dtype,
+      kvCacheDtype: options.kvCacheDtype ?? 'f32',
       onProgress: (p) => options.onProgress?.(p),
     }),
   ]);

@@ -76,6 +76,21 @@ describe('gpt2js --greedy --json on the embedded model', () => {
   );
 });
 
+describe('gpt2js --kv-cache f16', () => {
+  it('caches halves on webasm: the prompt log-probability moves, within 5e-3 a token of the reference', async () => {
+    const c = ref.cases[0];
+    const args = ['--greedy', '--json', '-n', '2', '-b', 'webasm', c.prompt];
+    const [half, full] = await Promise.all([runCli(['--kv-cache', 'f16', ...args]), runCli(args)]);
+    expect(half.code).toBe(0);
+    expect(full.code).toBe(0);
+    const a = parseJson(half.stdout);
+    const b = parseJson(full.stdout);
+    expect(Math.abs(a.prompt_logprob - c.prompt_logprob)).toBeLessThanOrEqual(5e-3 * c.ids.length);
+    expect(Math.abs(b.prompt_logprob - c.prompt_logprob)).toBeLessThanOrEqual(TOL);
+    expect(a.prompt_logprob).not.toBe(b.prompt_logprob);
+  });
+});
+
 describe('gpt2js text output', () => {
   it('streams the prompt and the greedy continuation to stdout, stats to stderr', async () => {
     const c = ref.cases[1];

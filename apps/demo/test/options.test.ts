@@ -20,6 +20,7 @@ describe('parseCliOptions', () => {
     expect(o.maxNewTokens).toBe(DEFAULT_MAX_NEW_TOKENS);
     expect(o.backend).toBe('auto');
     expect(o.dtype).toBe('f32');
+    expect(o.kvCache).toBe('f32');
     expect(o.greedy).toBe(false);
     expect(o.numReturnSequences).toBe(1);
     expect([o.temperature, o.topK, o.topP, o.repetitionPenalty, o.seed, o.model]).toEqual([
@@ -62,6 +63,8 @@ describe('parseCliOptions', () => {
       'webasm',
       '--dtype',
       'int8',
+      '--kv-cache',
+      'f16',
       '--json',
       '--config',
       '--summary',
@@ -78,6 +81,7 @@ describe('parseCliOptions', () => {
       numReturnSequences: 3,
       backend: 'webasm',
       dtype: 'int8',
+      kvCache: 'f16',
       json: true,
       config: true,
       summary: true,
@@ -101,6 +105,7 @@ describe('parseCliOptions', () => {
       '--backend must be one of auto, webgpu, webgl2, webgl, headlessgl, webasm, cpu, got "cuda"',
     ],
     [['--dtype', 'bf16'], '--dtype must be one of f32, f16, int8, got "bf16"'],
+    [['--kv-cache', 'int8'], '--kv-cache must be one of f32, f16, got "int8"'],
     [['--model', ''], '--model must be a local directory, a URL or a hub id, got ""'],
     [['--max-new-tokens'], '--max-new-tokens needs a value (run gpt2js --help)'],
     [['--greedy=yes'], '--greedy takes no value (run gpt2js --help)'],
