@@ -84,6 +84,7 @@ async function load(): Promise<void> {
     loaded = await loadModel(modelSource(), {
       backend: $<HTMLSelectElement>('backend-choice').value as 'auto',
       dtype: $<HTMLSelectElement>('dtype').value as 'f32',
+      kvCacheDtype: $<HTMLSelectElement>('kv-cache').value as 'f32',
       onProgress: progressHandler(),
     });
   } catch (e) {
