@@ -157,6 +157,8 @@ export interface KVStorage {
   ): { output: DeviceBuffer; probs?: Float32Array };
   /** Beam search: new batch row b takes old row rows[b]. */
   reorder(rows: readonly number[]): void;
+  /** Writes row rows[b] of this storage into row b of `target` (a storage of this engine, rows.length rows). */
+  copyRowsInto(target: KVStorage, rows: readonly number[]): void;
   dispose(): void;
 }
 

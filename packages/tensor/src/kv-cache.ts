@@ -87,6 +87,8 @@ export class KVCacheImpl implements KVCache {
   readonly maxLength: number;
   readonly batch: number;
   readonly dtype: KVCacheDType;
+  /** the storage asked for (`dtype` is what the engine keeps) */
+  readonly #requested: KVCacheDType;
   #length = 0;
   #disposed = false;
   readonly #k: DeviceBuffer[] = [];
@@ -131,6 +133,7 @@ export class KVCacheImpl implements KVCache {
       batch: this.batch,
       dtype,
     });
+    this.#requested = dtype;
     this.dtype = this.storage?.dtype ?? 'f32';
     if (this.storage) return;
     const rows = this.batch * this.nHead * this.maxLength;
@@ -226,6 +229,65 @@ export class KVCacheImpl implements KVCache {
       }
     }
     engine.free(idx);
+  }
+
+  expand(rows: readonly number[]): KVCache {
+    this.assertLive('expand');
+    if (
+      !Array.isArray(rows) ||
+      rows.length < 1 ||
+      rows.length > 65536 ||
+      rows.some((r) => !Number.isInteger(r) || r < 0 || r >= this.batch)
+    ) {
+      throw new TensorError(
+        'invalid_option',
+        `KVCache.expand: rows must list 1 to 65536 row indices in [0, ${this.batch}), got [${String(rows)}]`,
+      );
+    }
+    const target = this.owner.createKVCache({
+      nLayer: this.nLayer,
+      nHead: this.nHead,
+      headDim: this.headDim,
+      maxLength: this.maxLength,
+      batch: rows.length,
+      dtype: this.#requested,
+    }) as KVCacheImpl;
+    try {
+      if (this.storage) this.storage.copyRowsInto(target.storage as KVStorage, rows);
+      else target.#gatherFrom(this, rows);
+      target.#length = this.#length;
+    } catch (e) {
+      target.dispose();
+      throw e;
+    }
+    return target;
+  }
+
+  /** This cache's buffers become rows `rows` of `source`'s (the reorder kernel, into a new batch size). */
+  #gatherFrom(source: KVCacheImpl, rows: readonly number[]): void {
+    const engine = this.owner.engine;
+    const idx = engine.upload(Float32Array.from(rows), 1, rows.length);
+    try {
+      for (const [mine, theirs] of [
+        [this.#k, source.#k],
+        [this.#v, source.#v],
+      ] as const) {
+        for (let layer = 0; layer < this.nLayer; layer++) {
+          const next = engine.run(
+            kvReorderSpec,
+            { nH: this.nHead, maxLen: this.maxLength },
+            [theirs[layer], idx],
+            [],
+            mine[layer].rows,
+            this.headDim,
+          );
+          engine.free(mine[layer]);
+          mine[layer] = next;
+        }
+      }
+    } finally {
+      engine.free(idx);
+    }
   }
 
   crop(length: number): void {

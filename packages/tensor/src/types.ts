@@ -51,6 +51,12 @@ export interface KVCache {
   reorder(rows: readonly number[]): void;
   /** Forgets every position from `length` on. */
   crop(length: number): void;
+  /**
+   * A new cache of `rows.length` rows on the same backend, of the same length and dtype, whose row i is a copy
+   * of this cache's row `rows[i]` (Hugging Face's `batch_repeat_interleave` / `batch_select_indices`): a prompt
+   * computed once for one row serves every beam. This cache is unchanged; dispose both.
+   */
+  expand(rows: readonly number[]): KVCache;
   dispose(): void;
 }
 

@@ -72,7 +72,12 @@ describe('op argument errors', () => {
     );
     expect(() => cache.advance(3)).toThrow(TensorError);
     expect(() => cache.reorder([1])).toThrow(/row indices in \[0, 1\)/);
+    expect(() => cache.expand([0, 1])).toThrow(
+      /expand: rows must list 1 to 65536 row indices in \[0, 1\), got \[0,1\]/,
+    );
+    expect(codeOf(() => cache.expand([]))).toBe('invalid_option');
     cache.dispose();
+    expect(codeOf(() => cache.expand([0]))).toBe('disposed');
   });
 
   it('frees everything on dispose', async () => {

@@ -241,6 +241,75 @@ function attentionCase(
   };
 }
 
+/**
+ * expand: rows of a prefilled cache copied into a new cache of another batch size; a decoding step on it
+ * must equal the step on a cache prefilled with those rows directly (the reference backend), and the source
+ * must be unchanged.
+ */
+function expandCase(nH: number, hd: number, T: number, dtype: KVCacheDType): ConformanceCase {
+  return {
+    name: `KVCache.expand: 2 rows of nH=${nH} hd=${hd}, T=${T} positions → rows [1, 0, 1] of a new cache (${dtype})`,
+    big: false,
+    async run(backend, reference) {
+      const rnd = seededRandom(nH * 13 + hd * 5 + T);
+      const C = nH * hd;
+      const rows = [1, 0, 1];
+      const options = { nLayer: 2, nHead: nH, headDim: hd, maxLength: T + 3, dtype };
+      const scale = 1 / Math.sqrt(hd);
+      const kv = (length: number) =>
+        dtype === 'f16' ? halvesInKV(randomArray(rnd, length, 2), C) : randomArray(rnd, length, 2);
+      const prompt = kv(2 * T * 3 * C);
+      const source = backend.createKVCache({ ...options, batch: 2 });
+      const direct = reference.createKVCache({ ...options, batch: 3 });
+      // the direct cache gets the prompt's rows in the expanded order
+      const reordered = new Float32Array(3 * T * 3 * C);
+      rows.forEach((r, i) =>
+        reordered.set(prompt.subarray(r * T * 3 * C, (r + 1) * T * 3 * C), i * T * 3 * C),
+      );
+      for (let layer = 0; layer < 2; layer++) {
+        attention(backend.tensor(prompt, [2 * T, 3 * C]), source, layer, {
+          batch: 2,
+          scale,
+        }).output.dispose();
+        attention(reference.tensor(reordered, [3 * T, 3 * C]), direct, layer, {
+          batch: 3,
+          scale,
+        }).output.dispose();
+      }
+      source.advance(T);
+      direct.advance(T);
+      const expanded = source.expand(rows);
+      expectEqual('expanded length and batch', [expanded.length, expanded.batch], [T, 3]);
+      expectEqual("expanded dtype is the source's", [expanded.dtype === source.dtype ? 1 : 0], [1]);
+      const step = kv(3 * 3 * C);
+      for (const layer of [0, 1]) {
+        const got = attention(backend.tensor(step, [3, 3 * C]), expanded, layer, { batch: 3, scale });
+        const want = attention(reference.tensor(step, [3, 3 * C]), direct, layer, { batch: 3, scale });
+        expectClose(
+          `${this.name}: layer ${layer} step`,
+          await read(got.output),
+          await read(want.output),
+          F32_TOLERANCE,
+        );
+      }
+      // the source still holds its own rows: a step on it equals the direct cache's rows 1 and 0
+      const pair = step.subarray(0, 2 * 3 * C);
+      const mine = attention(backend.tensor(pair, [2, 3 * C]), source, 0, { batch: 2, scale });
+      const check = reference.createKVCache({ ...options, batch: 2 });
+      attention(reference.tensor(prompt, [2 * T, 3 * C]), check, 0, { batch: 2, scale }).output.dispose();
+      check.advance(T);
+      const theirs = attention(reference.tensor(pair, [2, 3 * C]), check, 0, { batch: 2, scale });
+      expectClose(
+        `${this.name}: source after expand`,
+        await read(mine.output),
+        await read(theirs.output),
+        F32_TOLERANCE,
+      );
+      for (const c of [source, direct, expanded, check]) c.dispose();
+    },
+  };
+}
+
 const handCases: ConformanceCase[] = [
   {
     name: 'argmax and topk: ties → lowest index, descending order',
@@ -398,6 +467,9 @@ export function conformanceCases(): ConformanceCase[] {
     attentionCase(1, 12, 64, 7, 2, false, 'f16'),
     attentionCase(3, 2, 32, 5, 2, true, 'f16'),
     attentionCase(2, 3, 6, 9, 2, false, 'f16'),
+    expandCase(2, 32, 6, 'f32'),
+    expandCase(3, 6, 5, 'f32'),
+    expandCase(2, 32, 6, 'f16'),
   );
   cases.push(...topKCases(), ...handCases);
   return cases;

@@ -279,6 +279,33 @@ export class ArenaKVStorage implements KVStorage {
     }
   }
 
+  copyRowsInto(target: KVStorage, rows: readonly number[]): void {
+    if (!(target instanceof ArenaKVStorage) || target.dtype !== this.dtype || target.#W !== this.#W) {
+      throw new Error('webasm KV cache: expand needs a cache of the same engine, shape and dtype');
+    }
+    const { nLayer, batch: B, nHead: nH, headDim: hd } = this.#shape;
+    const Bt = target.#shape.batch;
+    const L = this.#L;
+    const W = this.#W;
+    const block = nH * L * hd; // one batch row of one layer, in both layouts
+    // only the positions written so far: a prefix of each row's K block and of each V slab
+    const kSpan = Math.ceil(this.#written / 4) * 4 * nH * hd;
+    const vSpan = this.#written * W;
+    const slabs = (nH * hd) / W;
+    target.#written = this.#written;
+    for (let layer = 0; layer < nLayer; layer++) {
+      for (let b = 0; b < rows.length; b++) {
+        const from = (layer * B + rows[b]) * block;
+        const to = (layer * Bt + b) * block;
+        target.#kView.set(this.#kView.subarray(from, from + kSpan), to);
+        for (let slab = 0; slab < slabs; slab++) {
+          const at = slab * L * W;
+          target.#vView.set(this.#vView.subarray(from + at, from + at + vSpan), to + at);
+        }
+      }
+    }
+  }
+
   /** Host scratch for `reorder`, kept from call to call (grown when needed). */
   #reorderScratch(length: number): CacheView {
     if (this.#saved.length < length) {
