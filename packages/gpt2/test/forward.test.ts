@@ -19,6 +19,43 @@ forEachBackend((backend) => {
     });
     afterAll(() => model?.dispose());
 
+    it('a session computes a prompt shared by its rows once, with the logits and cache of a batch', async () => {
+      const c = ref.cases[1]!;
+      const next = [c.greedy_ids[0]!, 11, 290];
+      const batch = await model.forward({ inputIds: [c.ids, c.ids, c.ids] });
+      const session = model.createSession(3);
+      try {
+        const first = await session.forward([c.ids, c.ids, c.ids]);
+        expect(session.length).toBe(c.ids.length);
+        const rows = await first.read();
+        first.dispose();
+        const want = await batch.logits.toArray();
+        const V = model.vocabSize;
+        for (let b = 0; b < 3; b++) {
+          expect(maxAbsDiff(rows[b]!, want.subarray(b * V, (b + 1) * V))).toBeLessThanOrEqual(SAME);
+        }
+        // every row has its own copy: rows that go on with different tokens give the batch's results
+        session.reorder([2, 0, 1]);
+        const second = await session.forward(next.map((id) => [id]));
+        const direct = await model.forward({
+          inputIds: next.map((id) => [id]),
+          pastKeyValues: batch.pastKeyValues,
+        });
+        const got = await second.read();
+        second.dispose();
+        const expected = await direct.logits.toArray();
+        direct.logits.dispose();
+        for (let b = 0; b < 3; b++) {
+          expect(maxAbsDiff(got[b]!, expected.subarray(b * V, (b + 1) * V))).toBeLessThanOrEqual(SAME);
+        }
+        expect(maxAbsDiff(got[0]!, got[1]!)).toBeGreaterThan(0);
+      } finally {
+        session.dispose();
+        batch.logits.dispose();
+        batch.pastKeyValues?.dispose();
+      }
+    });
+
     it('decoding with the KV cache equals full recomputation at every step', async () => {
       const c = ref.cases[1]!;
       const seq = [...c.ids, ...c.greedy_ids.slice(0, 8)];
