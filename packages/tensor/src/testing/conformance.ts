@@ -263,9 +263,9 @@ function expandCase(nH: number, hd: number, T: number, dtype: KVCacheDType): Con
       const direct = reference.createKVCache({ ...options, batch: 3 });
       // the direct cache gets the prompt's rows in the expanded order
       const reordered = new Float32Array(3 * T * 3 * C);
-      rows.forEach((r, i) =>
-        reordered.set(prompt.subarray(r * T * 3 * C, (r + 1) * T * 3 * C), i * T * 3 * C),
-      );
+      for (const [i, r] of rows.entries()) {
+        reordered.set(prompt.subarray(r * T * 3 * C, (r + 1) * T * 3 * C), i * T * 3 * C);
+      }
       for (let layer = 0; layer < 2; layer++) {
         attention(backend.tensor(prompt, [2 * T, 3 * C]), source, layer, {
           batch: 2,
