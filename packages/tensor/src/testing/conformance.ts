@@ -246,15 +246,20 @@ function attentionCase(
  * must equal the step on a cache prefilled with those rows directly (the reference backend), and the source
  * must be unchanged.
  */
-function expandCase(nH: number, hd: number, T: number, dtype: KVCacheDType): ConformanceCase {
+function expandCase(
+  nH: number,
+  hd: number,
+  T: number,
+  dtype: KVCacheDType,
+  rows: readonly number[],
+): ConformanceCase {
   return {
-    name: `KVCache.expand: 2 rows of nH=${nH} hd=${hd}, T=${T} positions → rows [1, 0, 1] of a new cache (${dtype})`,
+    name: `KVCache.expand: 2 rows of nH=${nH} hd=${hd}, T=${T} positions → rows [${rows.join(', ')}] of a new cache (${dtype}), two steps and a reorder`,
     big: false,
     async run(backend, reference) {
-      const rnd = seededRandom(nH * 13 + hd * 5 + T);
+      const rnd = seededRandom(nH * 13 + hd * 5 + T + rows[0]!);
       const C = nH * hd;
-      const rows = [1, 0, 1];
-      const options = { nLayer: 2, nHead: nH, headDim: hd, maxLength: T + 3, dtype };
+      const options = { nLayer: 2, nHead: nH, headDim: hd, maxLength: T + 4, dtype };
       const scale = 1 / Math.sqrt(hd);
       const kv = (length: number) =>
         dtype === 'f16' ? halvesInKV(randomArray(rnd, length, 2), C) : randomArray(rnd, length, 2);
@@ -281,18 +286,24 @@ function expandCase(nH: number, hd: number, T: number, dtype: KVCacheDType): Con
       const expanded = source.expand(rows);
       expectEqual('expanded length and batch', [expanded.length, expanded.batch], [T, 3]);
       expectEqual("expanded dtype is the source's", [expanded.dtype === source.dtype ? 1 : 0], [1]);
+      // a step, a reorder that moves rows (webasm moves only what differs between them), another step
       const step = kv(3 * 3 * C);
-      for (const layer of [0, 1]) {
-        const got = attention(backend.tensor(step, [3, 3 * C]), expanded, layer, { batch: 3, scale });
-        const want = attention(reference.tensor(step, [3, 3 * C]), direct, layer, { batch: 3, scale });
-        expectClose(
-          `${this.name}: layer ${layer} step`,
-          await read(got.output),
-          await read(want.output),
-          F32_TOLERANCE,
-        );
+      for (const [k, qkv] of [step, kv(3 * 3 * C)].entries()) {
+        for (const layer of [0, 1]) {
+          const got = attention(backend.tensor(qkv, [3, 3 * C]), expanded, layer, { batch: 3, scale });
+          const want = attention(reference.tensor(qkv, [3, 3 * C]), direct, layer, { batch: 3, scale });
+          expectClose(
+            `${this.name}: step ${k + 1}, layer ${layer}`,
+            await read(got.output),
+            await read(want.output),
+            F32_TOLERANCE,
+          );
+        }
+        expanded.advance(1);
+        direct.advance(1);
+        if (k === 0) for (const c of [expanded, direct]) c.reorder([2, 0, 0]);
       }
-      // the source still holds its own rows: a step on it equals the direct cache's rows 1 and 0
+      // the source still holds its own rows: a step on it equals the reference's
       const pair = step.subarray(0, 2 * 3 * C);
       const mine = attention(backend.tensor(pair, [2, 3 * C]), source, 0, { batch: 2, scale });
       const check = reference.createKVCache({ ...options, batch: 2 });
@@ -467,9 +478,12 @@ export function conformanceCases(): ConformanceCase[] {
     attentionCase(1, 12, 64, 7, 2, false, 'f16'),
     attentionCase(3, 2, 32, 5, 2, true, 'f16'),
     attentionCase(2, 3, 6, 9, 2, false, 'f16'),
-    expandCase(2, 32, 6, 'f32'),
-    expandCase(3, 6, 5, 'f32'),
-    expandCase(2, 32, 6, 'f16'),
+    expandCase(2, 32, 6, 'f32', [1, 0, 1]),
+    expandCase(3, 6, 5, 'f32', [1, 0, 1]),
+    expandCase(2, 32, 6, 'f16', [1, 0, 1]),
+    // one row copied to all: every position shared, so the reorder moves only the step's
+    expandCase(2, 32, 7, 'f32', [1, 1, 1]),
+    expandCase(3, 6, 5, 'f16', [0, 0, 0]),
   );
   cases.push(...topKCases(), ...handCases);
   return cases;

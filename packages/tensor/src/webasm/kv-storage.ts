@@ -92,6 +92,11 @@ export class ArenaKVStorage implements KVStorage {
   ) => unknown;
   /** One past the highest position written: V rows up to it are zeroed before the regions are reused. */
   #written = 0;
+  /**
+   * Positions below this hold the same keys and values in every row (a cache expanded from one row: a prompt
+   * shared by beams), so a reorder leaves them where they are.
+   */
+  #shared = 0;
   /** reorder's copy of its source rows. */
   #saved: CacheView = new Float32Array(0);
   #disposed = false;
@@ -127,6 +132,7 @@ export class ArenaKVStorage implements KVStorage {
   append(layer: number, qkv: DeviceBuffer, T: number, L0: number): void {
     const src = qkv.storage as Float32Array;
     this.#written = Math.max(this.#written, L0 + T);
+    this.#shared = Math.min(this.#shared, L0);
     if (this.dtype === 'f16') {
       const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
       this.#appendHalf(layer, bits, T, L0, this.#kView as Uint16Array, this.#vView as Uint16Array);
@@ -251,14 +257,18 @@ export class ArenaKVStorage implements KVStorage {
     const sources = [...new Set(moved.map((b) => rows[b]))];
     const slot = new Map(sources.map((source, i) => [source, i]));
     // K is [layer][b][position quad][head][d][4]: a row's written positions are a prefix of its block;
-    // V is [layer][b][head][group][position][d in group]: one prefix per slab (group of a head)
+    // V is [layer][b][head][group][position][d in group]: one prefix per slab (group of a head). Both move
+    // from the first position that differs between rows (whole quads of K) to the last written.
     const W = this.#W;
     const slabsPerHead = hd / W;
-    const kSpan = Math.ceil(this.#written / 4) * 4 * nH * hd;
-    const vSpan = this.#written * W;
-    const saved = this.#reorderScratch(sources.length * kSpan);
+    const quadFrom = Math.floor(this.#shared / 4) * 4;
+    const kFrom = quadFrom * nH * hd;
+    const kSpan = (Math.ceil(this.#written / 4) * 4 - quadFrom) * nH * hd;
+    const vFrom = this.#shared * W;
+    const vSpan = (this.#written - this.#shared) * W;
+    const saved = this.#reorderScratch(sources.length * Math.max(kSpan, vSpan));
     for (let layer = 0; layer < nLayer; layer++) {
-      const base = layer * B * block;
+      const base = layer * B * block + kFrom;
       for (const [source, i] of slot) {
         saved.set(this.#kView.subarray(base + source * block, base + source * block + kSpan), i * kSpan);
       }
@@ -268,7 +278,7 @@ export class ArenaKVStorage implements KVStorage {
       }
       // V: a row's slabs of L·W floats, hd / W per head, each written up to the same position
       for (let slab = 0; slab < nH * slabsPerHead; slab++) {
-        const at = (b: number) => base + b * block + slab * L * W;
+        const at = (b: number) => layer * B * block + b * block + slab * L * W + vFrom;
         for (const [source, i] of slot)
           saved.set(this.#vView.subarray(at(source), at(source) + vSpan), i * vSpan);
         for (const b of moved) {
@@ -293,6 +303,8 @@ export class ArenaKVStorage implements KVStorage {
     const vSpan = this.#written * W;
     const slabs = (nH * hd) / W;
     target.#written = this.#written;
+    // copies of one row share every position; rows of several share what this cache's rows share
+    target.#shared = rows.every((r) => r === rows[0]) ? this.#written : this.#shared;
     for (let layer = 0; layer < nLayer; layer++) {
       for (let b = 0; b < rows.length; b++) {
         const from = (layer * B + rows[b]) * block;
