@@ -5,6 +5,7 @@
 //
 //   pnpm --filter @gpt2js/bench bench:settings
 //   BENCH_SETTINGS_MODEL=tiny|124m  BENCH_SETTINGS_DTYPE=f32|f16|int8  BENCH_ROUNDS=3  BENCH_SETTINGS_TOKENS=32
+//   BENCH_SETTINGS_PROMPT=32 (prompt tokens; the prefill's time is reported too)
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GPT2LMHeadModel } from '@gpt2js/gpt2';
@@ -19,6 +20,7 @@ const which = process.env.BENCH_SETTINGS_MODEL ?? '124m';
 const dtype = process.env.BENCH_SETTINGS_DTYPE ?? 'int8';
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
 const tokens = Number(process.env.BENCH_SETTINGS_TOKENS ?? 32);
+const promptLength = Number(process.env.BENCH_SETTINGS_PROMPT ?? 32);
 
 /** name → generation options; every setting decodes `tokens` tokens after the same 32-token prompt, EOS off. */
 const SETTINGS = {
@@ -35,18 +37,20 @@ const SETTINGS = {
 const dir =
   which === 'tiny' ? join(HERE, '..', 'models', 'gpt2-tiny') : await ensureWeights({ log: console.error });
 const model = await GPT2LMHeadModel.fromPretrained(dir, { backend: 'webasm', dtype });
-const prompt = promptIds(32);
+const prompt = promptIds(promptLength);
 const run = (options, seed) =>
   runGeneration(model, prompt, { ...options, seed, eos_token_id: [], max_new_tokens: tokens + 1 });
 
 // warm-up: every setting once (kernels compiled, code optimised)
 for (const options of Object.values(SETTINGS)) await run(options, 1);
 const perToken = new Map(Object.keys(SETTINGS).map((name) => [name, []]));
+const prefill = new Map(Object.keys(SETTINGS).map((name) => [name, []]));
 for (let round = 0; round < rounds; round++) {
   for (const [name, options] of Object.entries(SETTINGS)) {
     // the first token comes from the prefill; then `tokens` steps, each one token for every row
     const result = await run(options, round + 2);
     perToken.get(name).push(result.stats.decodeMs / tokens);
+    prefill.get(name).push(result.stats.prefillMs);
   }
 }
 model.dispose();
@@ -57,13 +61,17 @@ console.log(
   `## Decoding settings: gpt2js webasm, ${which === 'tiny' ? 'gpt2-tiny' : 'GPT-2 124M shape'}, ${dtype}\n`,
 );
 console.log(
-  `${new Date().toISOString()} · ${m.cpu}, ${m.cores} cores · Node ${process.version} · 32-token prompt, ${tokens} tokens per setting (EOS off) · ${rounds} interleaved rounds, medians · one process\n`,
+  `${new Date().toISOString()} · ${m.cpu}, ${m.cores} cores · Node ${process.version} · ${promptLength}-token prompt, ${tokens} tokens per setting (EOS off) · ${rounds} interleaved rounds, medians · one process\n`,
 );
-console.log('| setting | ms per decoding step | vs greedy |');
-console.log('| --- | ---: | ---: |');
+const greedyPrefill = median(prefill.get('greedy (baseline)'));
+console.log('| setting | ms per decoding step | vs greedy | time to first token, ms | vs greedy |');
+console.log('| --- | ---: | ---: | ---: | ---: |');
 for (const [name, values] of perToken) {
   const ms = median(values);
-  console.log(`| ${name} | ${fmt(ms, 2)} | ${fmt(ms / greedy, 2)}× |`);
+  const first = median(prefill.get(name));
+  console.log(
+    `| ${name} | ${fmt(ms, 2)} | ${fmt(ms / greedy, 2)}× | ${fmt(first, 0)} | ${fmt(first / greedyPrefill, 2)}× |`,
+  );
 }
 console.log(
   '\nA step of 4 beams or 4 sequences decodes 4 rows: about 4× greedy is what the forward pass alone costs.',
