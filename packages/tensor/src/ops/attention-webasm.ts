@@ -33,6 +33,8 @@ export interface WebasmAttentionShape {
   /** query rows per call: 1 or a power of two */
   readonly QB: number;
   readonly masked: boolean;
+  /** every call appends one position a row (T = 1): the batch row is the block row, no division */
+  readonly decoding: boolean;
   /**
    * K and V stored as raw halves (RawHalfArray: a value v reads as v·2^-112). The host scales q by
    * HALF_Q_SCALE and `scale` by 2^112 / HALF_Q_SCALE, so each product q·k is the true one times 2^-16 (far
@@ -74,9 +76,25 @@ function rowOf(p: WebasmAttentionShape, i: string): string[] {
     `const lyr = layer & ${p.layers - 1};`,
     `const i = ${i};`,
     'const bt = r0 + i;',
-    p.B === 1 ? 'const b = 0;' : 'const b = Math.floor((bt + 0.5) / T);',
-    p.B === 1 ? 'const t = bt;' : 'const t = bt - b * T;',
+    p.B === 1 ? 'const b = 0;' : p.decoding ? 'const b = bt;' : 'const b = Math.floor((bt + 0.5) / T);',
+    p.B === 1 ? 'const t = bt;' : p.decoding ? 'const t = 0;' : 'const t = bt - b * T;',
   ];
+}
+
+/**
+ * The batch row b as an expression with a range the code generator can prove (so cache reads need no bounds
+ * test): `b & (B − 1)`, which is b, when B is a power of two; b itself otherwise.
+ */
+function batchRow(p: WebasmAttentionShape): string {
+  return (p.B & (p.B - 1)) === 0 ? `(b & ${p.B - 1})` : 'b';
+}
+
+/**
+ * Whether the scores and output kernels take `shared`, the quads of positions every row holds alike (several
+ * rows decoding one position each, as beams do), and read those from row 0.
+ */
+export function sharesPrefix(p: WebasmAttentionShape): boolean {
+  return p.B > 1 && p.decoding;
 }
 
 /** jq and i of an S cell's z = jq·QB + i (QB a power of two: shifts and masks, integer arithmetic). */
@@ -105,13 +123,19 @@ const sumOf = (names: string[]): string =>
 export function scoresSource(p: WebasmAttentionShape): string {
   const partials = scorePartials(p.hd);
   return [
-    `function (qkv, k4, ${p.masked ? 'mask, ' : ''}layer, L0, T, r0, scale) {`,
+    `function (qkv, k4, ${p.masked ? 'mask, ' : ''}layer, L0, T, r0, ${sharesPrefix(p) ? 'shared, ' : ''}scale) {`,
     'const h = this.thread.y;',
     ...splitZ(p),
     'const j = jq * 4 + this.thread.x;',
+    // quads below `shared` hold the same keys in every row (a prompt shared by beams): read row 0's, which the
+    // block's other rows then find in the CPU's cache, instead of a copy each
+    // (as integer arithmetic the code generator can bound: `& mask` and a 0/1 factor from the sign bit)
+    sharesPrefix(p)
+      ? `const bk = ${batchRow(p)} * (1 - (((jq - shared) >> 31) & 1));`
+      : `const bk = ${batchRow(p)};`,
     // every lane of the quad computes (a lane past the limit reads finite cache contents) and is masked
     // after the loop: a loop under a varying branch would run lane by lane with gathered loads
-    `const row = (((lyr * ${p.B} + b) * ${p.L / 4} + jq) * ${p.nH} + h) * ${p.hd};`,
+    `const row = (((lyr * ${p.B} + bk) * ${p.L / 4} + jq) * ${p.nH} + h) * ${p.hd};`,
     `const q = h * ${p.hd};`,
     ...partials.map((a) => `let ${a} = 0.0;`),
     `for (let d = 0; d < ${p.hd}; d += ${partials.length}) {`,
@@ -137,12 +161,18 @@ function quads(
   p: WebasmAttentionShape,
   a: string,
   body: (read: (lane: number) => string) => string[],
+  stop = '',
+  when = '',
 ): string[] {
   const at = (lane: number) => `${a}[jq * ${p.QB} + i][h][${lane}]`;
+  const lines = body(at);
   return [
     `for (let jq = 0; jq < ${p.L / 4}; jq++) {`,
     '  if (jq * 4 > lim) { break; }',
-    ...body(at).map((line) => `  ${line}`),
+    ...(stop ? [`  if (${stop}) { break; }`] : []),
+    ...(when
+      ? [`  if (${when}) {`, ...lines.map((line) => `    ${line}`), '  }']
+      : lines.map((l) => `  ${l}`)),
     '}',
   ];
 }
@@ -230,25 +260,37 @@ export function outputSource(p: WebasmAttentionShape): string {
   const step = G ? 4 : p.hd / n;
   const read = (c: number, position: string) =>
     `v[${position}][${c === 0 ? 'this.thread.x' : `this.thread.x + ${c * step}`}]`;
+  const base = (row: string) =>
+    G
+      ? `(((lyr * ${p.B} + ${row}) * ${p.nH} + h) * ${G} + g) * ${p.L}`
+      : `((lyr * ${p.B} + ${row}) * ${p.nH} + h) * ${p.L}`;
+  const body = (vb: string) => (at: (lane: number) => string) => [
+    ...[0, 1, 2, 3].map((lane) => `const p${lane} = ${at(lane)};`),
+    'sum += (p0 + p1) + (p2 + p3);',
+    ...acc.flatMap((a, c) =>
+      [0, 1, 2, 3].map((lane) => `${a} += p${lane} * ${read(c, `${vb} + jq * 4 + ${lane}`)};`),
+    ),
+  ];
+  // several rows decoding over a prefix they share (beams): its quads from row 0's copy (the block's other
+  // rows find it in the CPU's cache), then the rest from the row's own; the same sums in the same order
+  const sharing = sharesPrefix(p);
   return [
-    'function (e, v, layer, L0, T, r0) {',
+    `function (e, v, layer, L0, T, r0${sharing ? ', shared' : ''}) {`,
     ...(G
       ? [`const h = this.thread.y >> ${Math.log2(G)};`, `const g = this.thread.y & ${G - 1};`]
       : ['const h = this.thread.y;']),
     ...rowOf(p, 'this.thread.z'),
     `const lim = Math.min(L0 + t, ${p.L - 1});`,
-    G
-      ? `const vb = (((lyr * ${p.B} + b) * ${p.nH} + h) * ${G} + g) * ${p.L};`
-      : `const vb = ((lyr * ${p.B} + b) * ${p.nH} + h) * ${p.L};`,
+    `const vb = ${base(batchRow(p))};`,
     ...acc.map((a) => `let ${a} = 0.0;`),
     'let sum = 0.0;',
-    ...quads(p, 'e', (at) => [
-      ...[0, 1, 2, 3].map((lane) => `const p${lane} = ${at(lane)};`),
-      'sum += (p0 + p1) + (p2 + p3);',
-      ...acc.flatMap((a, c) =>
-        [0, 1, 2, 3].map((lane) => `${a} += p${lane} * ${read(c, `vb + jq * 4 + ${lane}`)};`),
-      ),
-    ]),
+    ...(sharing
+      ? [
+          `const vs = ${base('0')};`,
+          ...quads(p, 'e', body('vs'), 'jq >= shared'),
+          ...quads(p, 'e', body('vb'), '', 'jq >= shared'),
+        ]
+      : quads(p, 'e', body('vb'))),
     p.half ? `const norm = sum * ${2 ** -112};` : 'const norm = sum;',
     n === 1 ? 'return acc0 / norm;' : `return [${acc.map((a) => `${a} / norm`).join(', ')}];`,
     '}',

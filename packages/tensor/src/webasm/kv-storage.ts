@@ -17,26 +17,19 @@
 
 import type { DeviceBuffer, KVShape, KVStorage } from '../backend.js';
 import { DeviceBuffer as Buffer } from '../backend.js';
-import { RawHalfArray } from '../codegen/half-array.js';
 import {
-  attentionArgumentTypes,
-  expSource,
   HALF_Q_SCALE,
   HALF_SCORE_SCALE,
   limitCells,
-  maxSource,
-  outputCells,
   outputRow,
-  outputSource,
-  outputValueDims,
-  scoresSource,
+  sharesPrefix,
   valueWidth,
-  type WebasmAttentionShape,
 } from '../ops/attention-webasm.js';
 import type { KVCacheDType } from '../types.js';
 import type { Region } from './arena.js';
-import { cacheHalfBits } from './cache-half.js';
+import { attentionPrograms } from './attention-programs.js';
 import type { HostBuffers } from './host-buffers.js';
+import { appendFloat, appendHalf, type CacheLayout } from './kv-append.js';
 import type { ProgramOptions, WasmProgram } from './program.js';
 
 /** Query rows per attention call in prefill (a power of two: the kernels split rows with shifts). */
@@ -60,14 +53,6 @@ export interface KVHost {
     scalars: number[],
     cells?: number,
   ): void;
-}
-
-interface AttentionPrograms {
-  shape: WebasmAttentionShape;
-  scores: WasmProgram;
-  max: WasmProgram;
-  exp: WasmProgram;
-  output: WasmProgram;
 }
 
 /** One cache region's values: f32, or half bit patterns. */
@@ -135,69 +120,23 @@ export class ArenaKVStorage implements KVStorage {
     this.#shared = Math.min(this.#shared, L0);
     if (this.dtype === 'f16') {
       const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
-      this.#appendHalf(layer, bits, T, L0, this.#kView as Uint16Array, this.#vView as Uint16Array);
+      appendHalf(this.#layout(), layer, bits, T, L0, this.#kView as Uint16Array, this.#vView as Uint16Array);
     } else {
-      this.#appendFloat(layer, src, T, L0, this.#kView as Float32Array, this.#vView as Float32Array);
+      appendFloat(
+        this.#layout(),
+        layer,
+        src,
+        T,
+        L0,
+        this.#kView as Float32Array,
+        this.#vView as Float32Array,
+      );
     }
   }
 
-  // The two appends are the same loops over a different store (a half's bits, rounded, or the value):
-  // one function each keeps every store monomorphic. K at kAt(…) + 4d, V at vAt(…) + d within a group.
-
-  #appendFloat(
-    layer: number,
-    src: Float32Array,
-    T: number,
-    L0: number,
-    k: Float32Array,
-    v: Float32Array,
-  ): void {
+  #layout(): CacheLayout {
     const { batch: B, nHead: nH, headDim: hd } = this.#shape;
-    const L = this.#L;
-    const W = this.#W;
-    const C = nH * hd;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        const row = (b * T + t) * 3 * C;
-        const pos = L0 + t;
-        const quad = (layer * B + b) * (L / 4) + (pos >> 2);
-        for (let h = 0; h < nH; h++) {
-          const bh = (layer * B + b) * nH + h;
-          const kAt = (quad * nH + h) * hd * 4 + (pos & 3);
-          const from = row + C + h * hd;
-          // plain loops: a subarray per head and layer was most of this function's cost
-          for (let d = 0; d < hd; d++) k[kAt + d * 4] = src[from + d];
-          for (let g = 0; g < hd; g += W) {
-            const vAt = (bh * hd + g) * L + pos * W; // slab bh·hd/W + g/W, row pos
-            for (let d = 0; d < W; d++) v[vAt + d] = src[from + C + g + d];
-          }
-        }
-      }
-    }
-  }
-
-  #appendHalf(layer: number, src: Uint32Array, T: number, L0: number, k: Uint16Array, v: Uint16Array): void {
-    const { batch: B, nHead: nH, headDim: hd } = this.#shape;
-    const L = this.#L;
-    const W = this.#W;
-    const C = nH * hd;
-    for (let b = 0; b < B; b++) {
-      for (let t = 0; t < T; t++) {
-        const row = (b * T + t) * 3 * C;
-        const pos = L0 + t;
-        const quad = (layer * B + b) * (L / 4) + (pos >> 2);
-        for (let h = 0; h < nH; h++) {
-          const bh = (layer * B + b) * nH + h;
-          const kAt = (quad * nH + h) * hd * 4 + (pos & 3);
-          const from = row + C + h * hd;
-          for (let d = 0; d < hd; d++) k[kAt + d * 4] = cacheHalfBits(src[from + d]);
-          for (let g = 0; g < hd; g += W) {
-            const vAt = (bh * hd + g) * L + pos * W;
-            for (let d = 0; d < W; d++) v[vAt + d] = cacheHalfBits(src[from + C + g + d]);
-          }
-        }
-      }
-    }
+    return { B, nH, hd, L: this.#L, W: this.#W };
   }
 
   attention(
@@ -213,7 +152,24 @@ export class ArenaKVStorage implements KVStorage {
     // a decoding step of several rows (beams) runs them BATCH_BLOCK at a time: four calls a block, not a row
     const QB = T === 1 ? (R === 1 ? 1 : BATCH_BLOCK) : PREFILL_BLOCK;
     const half = this.dtype === 'f16';
-    const p = this.#programs({ layers: this.#layers, B, nH, hd, L: this.#L, QB, masked: !!mask, half });
+    const p = attentionPrograms(
+      {
+        layers: this.#layers,
+        B,
+        nH,
+        hd,
+        L: this.#L,
+        QB,
+        masked: !!mask,
+        decoding: T === 1,
+        half,
+      },
+      this.#host,
+      { k: this.#k, v: this.#v },
+      this.#Input,
+    );
+    // several rows decoding one position each: the kernels take the quads of positions every row shares
+    const sharing = sharesPrefix(p.shape);
     const src = qkv.storage as Float32Array;
     const host = this.#host;
     const out = host.buffers.take(R * C);
@@ -231,12 +187,18 @@ export class ArenaKVStorage implements KVStorage {
       host.callProgram(
         p.scores,
         mask ? [block, null, mask] : [block, null],
-        [layer, L0, T, r0, half ? scale * HALF_SCORE_SCALE : scale],
+        sharing
+          ? [layer, L0, T, r0, Math.floor(this.#shared / 4), half ? scale * HALF_SCORE_SCALE : scale]
+          : [layer, L0, T, r0, half ? scale * HALF_SCORE_SCALE : scale],
         cells,
       );
       host.callProgram(p.max, [null], [layer, L0, T, r0]);
       host.callProgram(p.exp, [null, null], [layer, L0, T, r0], cells);
-      host.callProgram(p.output, [null, null], [layer, L0, T, r0]);
+      host.callProgram(
+        p.output,
+        [null, null],
+        sharing ? [layer, L0, T, r0, Math.floor(this.#shared / 4)] : [layer, L0, T, r0],
+      );
       outputRow(p.shape, p.output.output(), rows, out, r0 * C);
       if (probs) this.#probs(p.exp.output(), probs, r0, rows, T, L0, QB);
     }
@@ -374,69 +336,6 @@ export class ArenaKVStorage implements KVStorage {
         for (let j = 0; j <= L0 + t; j++) probs[to + j] = e[at(j)] / sum;
       }
     }
-  }
-
-  #programs(s: WebasmAttentionShape): AttentionPrograms {
-    const { B, nH, hd, L, QB } = s;
-    const C = nH * hd;
-    const Input = this.#Input;
-    const key = `${s.layers}.${B}.${nH}.${hd}.${L}.${QB}.${s.masked}.${s.half}@${this.#k.chunk.id}:${this.#k.offset}:${this.#v.offset}`;
-    const f32 = (n: number) => new Float32Array(n);
-    // a bound argument's representative value is a view of the region it reads
-    const view = (r: Region, n: number) => new Float32Array(r.chunk.buffer, r.offset, n);
-    const cacheView = (r: Region, n: number) =>
-      s.half ? RawHalfArray.fromBits(new Uint16Array(r.chunk.buffer, r.offset, n)) : view(r, n);
-    const settings = (output: number[], types: string[]) => ({
-      output,
-      argumentTypes: types,
-      tactic: 'precision',
-      loopMaxIterations: L,
-    });
-    const scalars = (n: number) => Array.from({ length: n }, () => 0);
-    const host = this.#host;
-    const rows = s.layers * B * nH;
-    const scores = host.program(`attention_scores|${key}`, () => ({
-      source: scoresSource(s),
-      settings: settings([4, nH, (QB * L) / 4], attentionArgumentTypes(s.masked ? 3 : 2, 4, 1)),
-      args: [
-        new Input(f32(QB * 3 * C), [3 * C, QB]),
-        new Input(cacheView(this.#k, rows * L * hd), [4, rows * (L / 4) * hd]),
-        ...(s.masked ? [new Input(f32(B * L), [L, B])] : []),
-        ...scalars(5),
-      ],
-      bind: { k4: this.#k },
-      threaded: true,
-    }));
-    const max = host.program(`attention_max|${key}`, () => ({
-      source: maxSource(s),
-      settings: settings([nH, QB], attentionArgumentTypes(1, 4, 0)),
-      args: [new Input(view(scores.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]), ...scalars(4)],
-      bind: { s: scores.outputRegion },
-      threaded: false,
-    }));
-    const exp = host.program(`attention_exp|${key}`, () => ({
-      source: expSource(s),
-      settings: settings([4, nH, (QB * L) / 4], attentionArgumentTypes(2, 4, 0)),
-      args: [
-        new Input(view(scores.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]),
-        new Input(view(max.outputRegion, nH * QB), [nH, QB]),
-        ...scalars(4),
-      ],
-      bind: { s: scores.outputRegion, m: max.outputRegion },
-      threaded: true,
-    }));
-    const output = host.program(`attention_output|${key}`, () => ({
-      source: outputSource(s),
-      settings: settings(outputCells(s), attentionArgumentTypes(2, 4, 0)),
-      args: [
-        new Input(view(exp.outputRegion, L * QB * nH), [4, nH, (QB * L) / 4]),
-        new Input(cacheView(this.#v, rows * L * hd), outputValueDims(s, rows)),
-        ...scalars(4),
-      ],
-      bind: { e: exp.outputRegion, v: this.#v },
-      threaded: true,
-    }));
-    return { shape: s, scores, max, exp, output };
   }
 }
 
