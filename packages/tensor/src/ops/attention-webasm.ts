@@ -3,7 +3,7 @@
 // compiled kernels serves every prompt length and every layer (layer, cache length and block are scalars).
 //
 //   cache (all layers): K4 [layers·B][L/4][nH][hd][4] (four positions side by side, the heads of a quad
-//   next to each other), V [layers·B·nH·W][L][hd/W] in column groups of W = valueWidth(hd) d (16 when hd is
+//   next to each other), V [layers·B·nH·hd/W][L][W] in column groups of W = valueWidth(hd) d (16 when hd is
 //   16 times a power of two, GPT-2's 64: four groups; else W = hd, position-major rows),
 //   layers = n_layer rounded up to a power of two (the regions reserve address space for the rest)
 //   qkv block: [QB, 3C], rows r0 … r0+QB−1 of the batch's [B·T, 3C] (row bt = b·T + t)
