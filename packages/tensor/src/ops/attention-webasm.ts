@@ -83,10 +83,11 @@ function rowOf(p: WebasmAttentionShape, i: string): string[] {
 
 /**
  * The batch row b as an expression with a range the code generator can prove (so cache reads need no bounds
- * test): `b & (B − 1)`, which is b, when B is a power of two; b itself otherwise.
+ * test): `b & (B − 1)`, which is b, when b is an integer (decoding: the block row) and B a power of two; b
+ * itself otherwise (a mask on the float quotient of a prefill's b made the scores kernel 2× slower).
  */
 function batchRow(p: WebasmAttentionShape): string {
-  return (p.B & (p.B - 1)) === 0 ? `(b & ${p.B - 1})` : 'b';
+  return p.decoding && p.B > 1 && (p.B & (p.B - 1)) === 0 ? `(b & ${p.B - 1})` : 'b';
 }
 
 /**
