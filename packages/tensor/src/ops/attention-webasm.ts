@@ -26,6 +26,8 @@ export interface WebasmAttentionShape {
   /** layers the cache regions are laid out for: n_layer rounded up to a power of two (see `lyr`) */
   readonly layers: number;
   readonly B: number;
+  /** rows per layer in the cache regions: B rounded up to a power of two (the row stride) */
+  readonly S: number;
   readonly nH: number;
   readonly hd: number;
   /** cache length (maxLength rounded up to a multiple of 4) */
@@ -83,11 +85,11 @@ function rowOf(p: WebasmAttentionShape, i: string): string[] {
 
 /**
  * The batch row b as an expression with a range the code generator can prove (so cache reads need no bounds
- * test): `b & (B − 1)`, which is b, when b is an integer (decoding: the block row) and B a power of two; b
- * itself otherwise (a mask on the float quotient of a prefill's b made the scores kernel 2× slower).
+ * test): `b & (S − 1)`, which is b, when b is an integer (decoding: the block row); b itself otherwise (a mask
+ * on the float quotient of a prefill's b made the scores kernel 2× slower).
  */
 function batchRow(p: WebasmAttentionShape): string {
-  return p.decoding && p.B > 1 && (p.B & (p.B - 1)) === 0 ? `(b & ${p.B - 1})` : 'b';
+  return p.decoding && p.B > 1 ? `(b & ${p.S - 1})` : 'b';
 }
 
 /**
@@ -136,7 +138,7 @@ export function scoresSource(p: WebasmAttentionShape): string {
       : `const bk = ${batchRow(p)};`,
     // every lane of the quad computes (a lane past the limit reads finite cache contents) and is masked
     // after the loop: a loop under a varying branch would run lane by lane with gathered loads
-    `const row = (((lyr * ${p.B} + bk) * ${p.L / 4} + jq) * ${p.nH} + h) * ${p.hd};`,
+    `const row = (((lyr * ${p.S} + bk) * ${p.L / 4} + jq) * ${p.nH} + h) * ${p.hd};`,
     `const q = h * ${p.hd};`,
     ...partials.map((a) => `let ${a} = 0.0;`),
     `for (let d = 0; d < ${p.hd}; d += ${partials.length}) {`,
@@ -263,8 +265,8 @@ export function outputSource(p: WebasmAttentionShape): string {
     `v[${position}][${c === 0 ? 'this.thread.x' : `this.thread.x + ${c * step}`}]`;
   const base = (row: string) =>
     G
-      ? `(((lyr * ${p.B} + ${row}) * ${p.nH} + h) * ${G} + g) * ${p.L}`
-      : `((lyr * ${p.B} + ${row}) * ${p.nH} + h) * ${p.L}`;
+      ? `(((lyr * ${p.S} + ${row}) * ${p.nH} + h) * ${G} + g) * ${p.L}`
+      : `((lyr * ${p.S} + ${row}) * ${p.nH} + h) * ${p.L}`;
   const body = (vb: string) => (at: (lane: number) => string) => [
     ...[0, 1, 2, 3].map((lane) => `const p${lane} = ${at(lane)};`),
     'sum += (p0 + p1) + (p2 + p3);',

@@ -47,7 +47,7 @@ export function attentionPrograms(
     loopMaxIterations: L,
   });
   const scalars = (n: number) => Array.from({ length: n }, () => 0);
-  const rows = s.layers * B * nH;
+  const rows = s.layers * s.S * nH; // (layer, row, head) blocks of the regions
   const scores = host.program(`attention_scores|${key}`, () => ({
     source: scoresSource(s),
     settings: settings(

@@ -4,9 +4,10 @@
 
 import { cacheHalfBits } from './cache-half.js';
 
-/** Batch rows B, heads nH, head size hd, positions L (a multiple of 4), V group width W. */
+/** Batch rows B (S of them reserved per layer), heads nH, head size hd, positions L (a multiple of 4), V group width W. */
 export interface CacheLayout {
   readonly B: number;
+  readonly S: number;
   readonly nH: number;
   readonly hd: number;
   readonly L: number;
@@ -15,7 +16,7 @@ export interface CacheLayout {
 
 /** Writes the K and V thirds of qkv rows [B·T, 3C] at positions L0 … L0+T−1 of `layer`. */
 export function appendFloat(
-  { B, nH, hd, L, W }: CacheLayout,
+  { B, S, nH, hd, L, W }: CacheLayout,
   layer: number,
   src: Float32Array,
   T: number,
@@ -28,9 +29,9 @@ export function appendFloat(
     for (let t = 0; t < T; t++) {
       const row = (b * T + t) * 3 * C;
       const pos = L0 + t;
-      const quad = (layer * B + b) * (L / 4) + (pos >> 2);
+      const quad = (layer * S + b) * (L / 4) + (pos >> 2);
       for (let h = 0; h < nH; h++) {
-        const bh = (layer * B + b) * nH + h;
+        const bh = (layer * S + b) * nH + h;
         const kAt = (quad * nH + h) * hd * 4 + (pos & 3);
         const from = row + C + h * hd;
         // plain loops: a subarray per head and layer was most of this function's cost
@@ -46,7 +47,7 @@ export function appendFloat(
 
 /** {@link appendFloat} into a cache of halves; `src` holds the f32 bits of the qkv rows. */
 export function appendHalf(
-  { B, nH, hd, L, W }: CacheLayout,
+  { B, S, nH, hd, L, W }: CacheLayout,
   layer: number,
   src: Uint32Array,
   T: number,
@@ -59,9 +60,9 @@ export function appendHalf(
     for (let t = 0; t < T; t++) {
       const row = (b * T + t) * 3 * C;
       const pos = L0 + t;
-      const quad = (layer * B + b) * (L / 4) + (pos >> 2);
+      const quad = (layer * S + b) * (L / 4) + (pos >> 2);
       for (let h = 0; h < nH; h++) {
-        const bh = (layer * B + b) * nH + h;
+        const bh = (layer * S + b) * nH + h;
         const kAt = (quad * nH + h) * hd * 4 + (pos & 3);
         const from = row + C + h * hd;
         for (let d = 0; d < hd; d++) k[kAt + d * 4] = cacheHalfBits(src[from + d]);

@@ -1,12 +1,13 @@
 // The KV cache of the webasm engine: every layer's keys and values in two arena regions, appended in place
 // from the host and read in place by the attention kernels of ops/attention-webasm.ts.
 //
-//   K4 [layers·B][L/4][nH][hd][4]: four consecutive positions side by side, so the scores kernel reads them
+//   K4 [layers·S][L/4][nH][hd][4]: four consecutive positions side by side, so the scores kernel reads them
 //      with one vector load per d, and the heads of one quad of positions next to each other, so the
 //      kernel's cells (head after head, then the next quad) read the cache front to back;
-//      V [layers·B·nH·hd/W][L][W]: column groups of W = valueWidth(hd) d (16 for GPT-2's 64), each a
+//      V [layers·S·nH·hd/W][L][W]: column groups of W = valueWidth(hd) d (16 for GPT-2's 64), each a
 //      position-major run, so a SIMD cell of the output kernel reads its group front to back
-//      (layers: n_layer rounded up to a power of two, for the bounds proofs of ops/attention-webasm.ts).
+//      (layers: n_layer rounded up to a power of two, S: the batch B likewise, for the bounds proofs of
+//      ops/attention-webasm.ts; rows B … S − 1 are address space nobody writes).
 //   Only the positions written are ever touched, so a 1024-position cache costs resident memory in
 //   proportion to the positions used.
 //
@@ -82,6 +83,8 @@ export class ArenaKVStorage implements KVStorage {
    * shared by beams), so a reorder leaves them where they are.
    */
   #shared = 0;
+  /** Rows a layer's region holds: the batch rounded up to a power of two (the kernels' row stride). */
+  readonly #S: number;
   /** reorder's copy of its source rows. */
   #saved: CacheView = new Float32Array(0);
   #disposed = false;
@@ -93,8 +96,10 @@ export class ArenaKVStorage implements KVStorage {
     const L = Math.ceil(shape.maxLength / 4) * 4;
     this.#L = L;
     this.#layers = 2 ** Math.ceil(Math.log2(shape.nLayer));
-    // regions for a power-of-two layer count: the layers past n_layer are address space nobody touches
-    const floats = this.#layers * shape.batch * shape.nHead * L * shape.headDim;
+    this.#S = 2 ** Math.ceil(Math.log2(shape.batch));
+    // regions for power-of-two layer and row counts: the layers past n_layer and the rows past the batch are
+    // address space nobody touches (a batch of 3 or 5 beams decodes as fast per row as one of 4 or 8)
+    const floats = this.#layers * this.#S * shape.nHead * L * shape.headDim;
     const C = shape.nHead * shape.headDim;
     // intermediates of the three block sizes: scores and exp [QB·nH, L], plus qkv, max and output blocks
     const perBlock = (qb: number) => (2 * qb * shape.nHead * L + qb * (4 * C + shape.nHead)) * 4 + 4096;
@@ -111,7 +116,7 @@ export class ArenaKVStorage implements KVStorage {
     this.#kView = view(k);
     this.#vView = view(v);
     this.#W = valueWidth(shape.headDim);
-    this.bytes = (floats / this.#layers) * shape.nLayer * 2 * size;
+    this.bytes = shape.nLayer * shape.batch * shape.nHead * L * shape.headDim * 2 * size;
   }
 
   append(layer: number, qkv: DeviceBuffer, T: number, L0: number): void {
@@ -136,7 +141,7 @@ export class ArenaKVStorage implements KVStorage {
 
   #layout(): CacheLayout {
     const { batch: B, nHead: nH, headDim: hd } = this.#shape;
-    return { B, nH, hd, L: this.#L, W: this.#W };
+    return { B, S: this.#S, nH, hd, L: this.#L, W: this.#W };
   }
 
   attention(
@@ -156,6 +161,7 @@ export class ArenaKVStorage implements KVStorage {
       {
         layers: this.#layers,
         B,
+        S: this.#S,
         nH,
         hd,
         L: this.#L,
@@ -208,7 +214,7 @@ export class ArenaKVStorage implements KVStorage {
   }
 
   reorder(rows: readonly number[]): void {
-    const { nLayer, batch: B, nHead: nH, headDim: hd } = this.#shape;
+    const { nLayer, nHead: nH, headDim: hd } = this.#shape;
     const L = this.#L;
     const block = nH * L * hd; // one batch row of one layer, in both layouts
     // only the positions written so far move, and only into the rows whose source is another row (a beam
@@ -230,7 +236,7 @@ export class ArenaKVStorage implements KVStorage {
     const vSpan = (this.#written - this.#shared) * W;
     const saved = this.#reorderScratch(sources.length * Math.max(kSpan, vSpan));
     for (let layer = 0; layer < nLayer; layer++) {
-      const base = layer * B * block + kFrom;
+      const base = layer * this.#S * block + kFrom;
       for (const [source, i] of slot) {
         saved.set(this.#kView.subarray(base + source * block, base + source * block + kSpan), i * kSpan);
       }
@@ -240,7 +246,7 @@ export class ArenaKVStorage implements KVStorage {
       }
       // V: a row's slabs of L·W floats, hd / W per head, each written up to the same position
       for (let slab = 0; slab < nH * slabsPerHead; slab++) {
-        const at = (b: number) => layer * B * block + b * block + slab * L * W + vFrom;
+        const at = (b: number) => (layer * this.#S + b) * block + slab * L * W + vFrom;
         for (const [source, i] of slot)
           saved.set(this.#vView.subarray(at(source), at(source) + vSpan), i * vSpan);
         for (const b of moved) {
@@ -255,8 +261,9 @@ export class ArenaKVStorage implements KVStorage {
     if (!(target instanceof ArenaKVStorage) || target.dtype !== this.dtype || target.#W !== this.#W) {
       throw new Error('webasm KV cache: expand needs a cache of the same engine, shape and dtype');
     }
-    const { nLayer, batch: B, nHead: nH, headDim: hd } = this.#shape;
-    const Bt = target.#shape.batch;
+    const { nLayer, nHead: nH, headDim: hd } = this.#shape;
+    const S = this.#S;
+    const St = target.#S;
     const L = this.#L;
     const W = this.#W;
     const block = nH * L * hd; // one batch row of one layer, in both layouts
@@ -269,8 +276,8 @@ export class ArenaKVStorage implements KVStorage {
     target.#shared = rows.every((r) => r === rows[0]) ? this.#written : this.#shared;
     for (let layer = 0; layer < nLayer; layer++) {
       for (let b = 0; b < rows.length; b++) {
-        const from = (layer * B + rows[b]) * block;
-        const to = (layer * Bt + b) * block;
+        const from = (layer * S + rows[b]) * block;
+        const to = (layer * St + b) * block;
         target.#kView.set(this.#kView.subarray(from, from + kSpan), to);
         for (let slab = 0; slab < slabs; slab++) {
           const at = slab * L * W;
@@ -294,8 +301,14 @@ export class ArenaKVStorage implements KVStorage {
     // the output kernel reads whole quads of positions (weights 0 past the limit): keep reused V rows finite
     const { nLayer, batch: B, nHead: nH, headDim: hd } = this.#shape;
     const W = this.#W;
-    for (let slab = 0; slab < (nLayer * B * nH * hd) / W; slab++) {
-      this.#vView.fill(0, slab * this.#L * W, (slab * this.#L + this.#written) * W);
+    const slabs = (nH * hd) / W; // a row's, in each layer
+    for (let layer = 0; layer < nLayer; layer++) {
+      for (let b = 0; b < B; b++) {
+        for (let j = 0; j < slabs; j++) {
+          const slab = (layer * this.#S + b) * slabs + j;
+          this.#vView.fill(0, slab * this.#L * W, (slab * this.#L + this.#written) * W);
+        }
+      }
     }
     this.#host.returnCacheRegions(this.#k, this.#v);
     this.#saved = new Float32Array(0);
