@@ -26,7 +26,7 @@ export interface WebasmAttentionShape {
   /** layers the cache regions are laid out for: n_layer rounded up to a power of two (see `lyr`) */
   readonly layers: number;
   readonly B: number;
-  /** rows per layer in the cache regions: B rounded up to a power of two (the row stride) */
+  /** rows per layer in the cache regions (the row stride): B rounded up to a power of two up to 8 rows */
   readonly S: number;
   readonly nH: number;
   readonly hd: number;
@@ -85,11 +85,11 @@ function rowOf(p: WebasmAttentionShape, i: string): string[] {
 
 /**
  * The batch row b as an expression with a range the code generator can prove (so cache reads need no bounds
- * test): `b & (S − 1)`, which is b, when b is an integer (decoding: the block row); b itself otherwise (a mask
- * on the float quotient of a prefill's b made the scores kernel 2× slower).
+ * test): `b & (S − 1)`, which is b, when b is an integer (decoding: the block row) and S a power of two; b
+ * itself otherwise (a mask on the float quotient of a prefill's b made the scores kernel 2× slower).
  */
 function batchRow(p: WebasmAttentionShape): string {
-  return p.decoding && p.B > 1 ? `(b & ${p.S - 1})` : 'b';
+  return p.decoding && p.B > 1 && (p.S & (p.S - 1)) === 0 ? `(b & ${p.S - 1})` : 'b';
 }
 
 /**

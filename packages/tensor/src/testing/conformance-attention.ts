@@ -236,6 +236,8 @@ export function attentionCases(): ConformanceCase[] {
     // hd 32: webasm keeps V in two column groups of 16 d a head (hd 64: four; 48, 12, 6: whole rows);
     // three rows decode as one block of BATCH_BLOCK, and the reorders move every group
     attentionCase(3, 2, 32, 5, 2, true),
+    // nine rows: beyond 8 the webasm regions keep the batch as the row stride (no power of two), three blocks
+    attentionCase(9, 2, 8, 3, 2, true),
     attentionCase(1, 12, 64, 7, 2, false, 'f16'),
     attentionCase(3, 2, 32, 5, 2, true, 'f16'),
     attentionCase(2, 3, 6, 9, 2, false, 'f16'),

@@ -56,6 +56,14 @@ export interface KVHost {
   ): void;
 }
 
+/**
+ * Rows a layer's cache region reserves for a batch of B: B rounded up to a power of two up to 8 rows (beams,
+ * a few sequences), B itself beyond (where doubling the address space could exhaust WebAssembly's 4 GiB).
+ */
+export function rowStride(B: number): number {
+  return B <= 8 ? 2 ** Math.ceil(Math.log2(B)) : B;
+}
+
 /** One cache region's values: f32, or half bit patterns. */
 type CacheView = Float32Array | Uint16Array;
 
@@ -96,7 +104,7 @@ export class ArenaKVStorage implements KVStorage {
     const L = Math.ceil(shape.maxLength / 4) * 4;
     this.#L = L;
     this.#layers = 2 ** Math.ceil(Math.log2(shape.nLayer));
-    this.#S = 2 ** Math.ceil(Math.log2(shape.batch));
+    this.#S = rowStride(shape.batch);
     // regions for power-of-two layer and row counts: the layers past n_layer and the rows past the batch are
     // address space nobody touches (a batch of 3 or 5 beams decodes as fast per row as one of 4 or 8)
     const floats = this.#layers * this.#S * shape.nHead * L * shape.headDim;
