@@ -119,6 +119,7 @@ export class GPT2Session implements CausalLMSession {
         logitsFor: 'last',
       });
       try {
+        if (this.#disposed) throw new GPT2Error('disposed', 'the generation session was disposed');
         const rows = new Array<number>(this.batch).fill(0);
         this.#cache = one.expand(rows);
         return new DeviceStepLogits(takeRows(logits, rows)); // [batch, vocab]
