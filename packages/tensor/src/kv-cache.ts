@@ -212,23 +212,7 @@ export class KVCacheImpl implements KVCache {
       this.storage.reorder(rows);
       return;
     }
-    const engine = this.owner.engine;
-    const idx = engine.upload(Float32Array.from(rows), 1, rows.length);
-    for (const list of [this.#k, this.#v]) {
-      for (let layer = 0; layer < this.nLayer; layer++) {
-        const next = engine.run(
-          kvReorderSpec,
-          { nH: this.nHead, maxLen: this.maxLength },
-          [list[layer], idx],
-          [],
-          list[layer].rows,
-          this.headDim,
-        );
-        engine.free(list[layer]);
-        list[layer] = next;
-      }
-    }
-    engine.free(idx);
+    this.#gatherFrom(this, rows);
   }
 
   expand(rows: readonly number[]): KVCache {
@@ -263,7 +247,10 @@ export class KVCacheImpl implements KVCache {
     return target;
   }
 
-  /** This cache's buffers become rows `rows` of `source`'s (the reorder kernel, into a new batch size). */
+  /**
+   * This cache's buffers become rows `rows` of `source`'s (the reorder kernel): a reorder when `source` is this
+   * cache, an expand into another batch size otherwise. Each old buffer is read before it is freed.
+   */
   #gatherFrom(source: KVCacheImpl, rows: readonly number[]): void {
     const engine = this.owner.engine;
     const idx = engine.upload(Float32Array.from(rows), 1, rows.length);

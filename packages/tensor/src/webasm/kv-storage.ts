@@ -93,6 +93,8 @@ export class ArenaKVStorage implements KVStorage {
   #shared = 0;
   /** Rows a layer's region holds: the batch rounded up to a power of two (the kernels' row stride). */
   readonly #S: number;
+  /** The layout the appends write (kv-append.ts). */
+  readonly #layout: CacheLayout;
   /** reorder's copy of its source rows. */
   #saved: CacheView = new Float32Array(0);
   #disposed = false;
@@ -124,6 +126,7 @@ export class ArenaKVStorage implements KVStorage {
     this.#kView = view(k);
     this.#vView = view(v);
     this.#W = valueWidth(shape.headDim);
+    this.#layout = { B: shape.batch, S: this.#S, nH: shape.nHead, hd: shape.headDim, L, W: this.#W };
     this.bytes = shape.nLayer * shape.batch * shape.nHead * L * shape.headDim * 2 * size;
   }
 
@@ -133,23 +136,10 @@ export class ArenaKVStorage implements KVStorage {
     this.#shared = Math.min(this.#shared, L0);
     if (this.dtype === 'f16') {
       const bits = new Uint32Array(src.buffer, src.byteOffset, src.length);
-      appendHalf(this.#layout(), layer, bits, T, L0, this.#kView as Uint16Array, this.#vView as Uint16Array);
+      appendHalf(this.#layout, layer, bits, T, L0, this.#kView as Uint16Array, this.#vView as Uint16Array);
     } else {
-      appendFloat(
-        this.#layout(),
-        layer,
-        src,
-        T,
-        L0,
-        this.#kView as Float32Array,
-        this.#vView as Float32Array,
-      );
+      appendFloat(this.#layout, layer, src, T, L0, this.#kView as Float32Array, this.#vView as Float32Array);
     }
-  }
-
-  #layout(): CacheLayout {
-    const { batch: B, nHead: nH, headDim: hd } = this.#shape;
-    return { B, S: this.#S, nH, hd, L: this.#L, W: this.#W };
   }
 
   attention(
